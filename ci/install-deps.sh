@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs everything ProxyEngine needs to build, test and run its testbed on Debian 12.
+# Idempotent and non-interactive: packages already present are left alone.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libdpdk-dev dpdk libpcap-dev libcmocka-dev libconfig-dev
+	# testbed
+	iproute2 iputils-ping procps
+	slapd ldap-utils tcpdump
+	python3 python3-pytest python3-scapy python3-ldap3
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Keep the package's own slapd instance from being configured or started: the
+# testbed runs its own throwaway instances inside network namespaces.
+echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "conn/conn.h"
+
+/*
+ * Entries live in one array; free ones on a stack of indices. The hash maps
+ * each side's key to (index << 1 | side). Single writer (the owning worker),
+ * so the hash is created without any concurrency flags.
+ */
+struct pe_conn_table {
+	struct rte_hash *hash;
+	struct pe_conn *entries;
+	uint32_t *free_stack;
+	uint32_t n_free;
+	uint32_t max;
+};
+
+struct pe_conn_table *
+pe_conn_table_create(const char *name, uint32_t max, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max * 2,
+		.key_len = sizeof(struct pe_conn_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	struct pe_conn_table *t;
+	uint32_t i;
+
+	t = rte_zmalloc_socket(name, sizeof(*t), 0, socket);
+	if (t == NULL)
+		goto fail_nomem;
+	t->entries = rte_zmalloc_socket(name, sizeof(t->entries[0]) * max, RTE_CACHE_LINE_SIZE, socket);
+	if (t->entries == NULL)
+		goto fail_entries;
+	t->free_stack = rte_malloc_socket(name, sizeof(t->free_stack[0]) * max, 0, socket);
+	if (t->free_stack == NULL)
+		goto fail_stack;
+	t->hash = rte_hash_create(&hp);
+	if (t->hash == NULL)
+		goto fail_hash;
+	t->max = max;
+	for (i = 0; i < max; i++)
+		t->free_stack[i] = max - 1 - i;
+	t->n_free = max;
+	return t;
+
+fail_hash:
+	rte_free(t->free_stack);
+fail_stack:
+	rte_free(t->entries);
+fail_entries:
+	rte_free(t);
+fail_nomem:
+	if (rte_errno == 0)
+		rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+pe_conn_table_destroy(struct pe_conn_table *t)
+{
+	uint32_t i;
+
+	if (t == NULL)
+		return;
+	/* free what live entries still hold (held mbufs, armed timers) */
+	for (i = 0; i < t->max; i++) {
+		struct pe_conn *c = &t->entries[i];
+
+		if (c->held != NULL)
+			rte_pktmbuf_free(c->held);
+		rte_timer_stop(&c->timer);
+	}
+	rte_hash_free(t->hash);
+	rte_free(t->free_stack);
+	rte_free(t->entries);
+	rte_free(t);
+}
+
+struct pe_conn *
+pe_conn_alloc(struct pe_conn_table *t)
+{
+	struct pe_conn *c;
+
+	if (t->n_free == 0)
+		return NULL;
+	c = &t->entries[t->free_stack[--t->n_free]];
+	memset(c, 0, sizeof(*c));
+	rte_timer_init(&c->timer);
+	return c;
+}
+
+int
+pe_conn_insert(struct pe_conn_table *t, struct pe_conn *c, enum pe_side side)
+{
+	uintptr_t v = (uintptr_t)(c - t->entries) << 1 | side;
+
+	return rte_hash_add_key_data(t->hash, &c->key[side], (void *)v);
+}
+
+struct pe_conn *
+pe_conn_lookup(struct pe_conn_table *t, const struct pe_conn_key *key, enum pe_side *side)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(t->hash, key, &data) < 0)
+		return NULL;
+	*side = (enum pe_side)((uintptr_t)data & 1);
+	return &t->entries[(uintptr_t)data >> 1];
+}
+
+void
+pe_conn_release(struct pe_conn_table *t, struct pe_conn *c)
+{
+	rte_timer_stop(&c->timer);
+	rte_hash_del_key(t->hash, &c->key[PE_SIDE_CLIENT]);
+	if (c->has_backend_key)
+		rte_hash_del_key(t->hash, &c->key[PE_SIDE_BACKEND]);
+	if (c->held != NULL) {
+		rte_pktmbuf_free(c->held);
+		c->held = NULL;
+	}
+	t->free_stack[t->n_free++] = (uint32_t)(c - t->entries);
+}
+
+uint32_t
+pe_conn_count(const struct pe_conn_table *t)
+{
+	return t->max - t->n_free;
+}

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Config file loader: libconfig syntax, strict validation, no DPDK.
+ *
+ * Every key the file may contain is listed in one of the key tables below;
+ * anything else is rejected as "unknown key" so a typo never passes silently.
+ * The first problem found ends the load with exactly one message
+ * "file:line: key: what is wrong", where key is the full dotted path with
+ * list indices (e.g. "backends[1].address").
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libconfig.h>
+
+#include "core/config.h"
+
+#define PE_CFG_KEY_MAX 128
+#define PE_CFG_TIMEOUT_MAX_MS 86400000 /* one day */
+
+/*
+ * Selection policies the engine implements. Must follow src/proxy/lb_*.c:
+ * one entry per policy ops table registered there.
+ */
+static const char *const pe_config_policies[] = {
+	"round-robin",
+};
+
+/* How a scalar key is checked and where its value is stored. */
+enum pe_cfg_kind {
+	PE_CFG_IPV4,  /* dotted IPv4 unicast string -> uint32_t, network order */
+	PE_CFG_U16,   /* integer in [min, max] -> uint16_t */
+	PE_CFG_U32,   /* integer in [min, max] -> uint32_t */
+	PE_CFG_NAME,  /* non-empty string shorter than PE_NAME_MAX -> char[] */
+};
+
+struct pe_cfg_key {
+	const char *name;
+	enum pe_cfg_kind kind;
+	size_t offset;   /* into the struct the table describes */
+	long long min;
+	long long max;
+	bool required;
+};
+
+#define PE_KEY(n, k, type, field, lo, hi, req) \
+	{ (n), (k), offsetof(type, field), (lo), (hi), (req) }
+
+static const struct pe_cfg_key pe_engine_keys[] = {
+	PE_KEY("vip", PE_CFG_IPV4, struct pe_config, vip, 0, 0, true),
+	PE_KEY("port", PE_CFG_U16, struct pe_config, vport, 1, 65535, false),
+	PE_KEY("source_address", PE_CFG_IPV4, struct pe_config, source_addr,
+		0, 0, true),
+	PE_KEY("source_port_min", PE_CFG_U16, struct pe_config,
+		source_port_min, 1024, 65535, false),
+	PE_KEY("source_port_max", PE_CFG_U16, struct pe_config,
+		source_port_max, 1024, 65535, false),
+	PE_KEY("max_connections", PE_CFG_U32, struct pe_config,
+		max_connections, 16, 1048576, false),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+#define PE_TIMEOUT_KEY(n, field) \
+	PE_KEY((n), PE_CFG_U32, struct pe_config, field, 1, \
+		PE_CFG_TIMEOUT_MAX_MS, false)
+
+static const struct pe_cfg_key pe_timeout_keys[] = {
+	PE_TIMEOUT_KEY("idle_ms", idle_timeout_ms),
+	PE_TIMEOUT_KEY("connect_ms", connect_timeout_ms),
+	PE_TIMEOUT_KEY("linger_ms", linger_ms),
+	PE_TIMEOUT_KEY("arp_reachable_ms", arp_reachable_ms),
+	PE_TIMEOUT_KEY("arp_retry_ms", arp_retry_ms),
+	PE_KEY("arp_retries", PE_CFG_U32, struct pe_config, arp_retries,
+		1, 100, false),
+	PE_TIMEOUT_KEY("backend_holddown_ms", backend_holddown_ms),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+static const struct pe_cfg_key pe_backend_keys[] = {
+	PE_KEY("name", PE_CFG_NAME, struct pe_backend_conf, name, 0, 0, true),
+	PE_KEY("address", PE_CFG_IPV4, struct pe_backend_conf, addr,
+		0, 0, true),
+	PE_KEY("port", PE_CFG_U16, struct pe_backend_conf, port,
+		1, 65535, true),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+/* Keys of the top-level scope, handled by pe_config_load_root(). */
+static const char *const pe_root_keys[] = {
+	"engine", "backends", "selection", "timeouts", NULL,
+};
+
+/* State of one load: where messages go and which file they name. */
+struct pe_cfg_ctx {
+	const char *path;
+	char *err;
+	size_t errlen;
+};
+
+void
+pe_config_defaults(struct pe_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vport = 389;
+	cfg->source_port_min = 20000;
+	cfg->source_port_max = 60999;
+	cfg->max_connections = 4096;
+	snprintf(cfg->selection, sizeof(cfg->selection), "%s", "round-robin");
+	cfg->idle_timeout_ms = 300000;
+	cfg->connect_timeout_ms = 3000;
+	cfg->linger_ms = 500;
+	cfg->arp_reachable_ms = 60000;
+	cfg->arp_retry_ms = 300;
+	cfg->arp_retries = 3;
+	cfg->backend_holddown_ms = 2000;
+}
+
+/* Format "file:line: key: msg" into ctx->err; always returns -EINVAL. */
+static int __attribute__((format(printf, 5, 6)))
+pe_cfg_error(const struct pe_cfg_ctx *ctx, const char *file, int line,
+	const char *key, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (ctx->err == NULL || ctx->errlen == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s:%d: %s: %s",
+		file != NULL ? file : ctx->path, line, key, msg);
+	return -EINVAL;
+}
+
+/* Full key of @s: "a.b", "a[2].b"; the root is "". */
+static void
+pe_cfg_key_of(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	const char *name = config_setting_name(s);
+	size_t used;
+
+	if (parent == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	pe_cfg_key_of(parent, buf, len);
+	used = strlen(buf);
+	if (name != NULL)
+		snprintf(buf + used, len - used, "%s%s",
+			used > 0 ? "." : "", name);
+	else
+		snprintf(buf + used, len - used, "[%d]",
+			config_setting_index(s));
+}
+
+/* Error about setting @s itself: its file, its line, its full key. */
+static int __attribute__((format(printf, 3, 4)))
+pe_cfg_error_at(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	const char *fmt, ...)
+{
+	char key[PE_CFG_KEY_MAX];
+	char msg[256];
+	va_list ap;
+
+	pe_cfg_key_of(s, key, sizeof(key));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pe_cfg_error(ctx, config_setting_source_file(s),
+		config_setting_source_line(s), key, "%s", msg);
+}
+
+/* Error about key @name missing from @group: reported at the group's line. */
+static int
+pe_cfg_error_missing(const struct pe_cfg_ctx *ctx,
+	const config_setting_t *group, const char *name)
+{
+	char key[PE_CFG_KEY_MAX];
+	size_t used;
+	int line = 1;
+
+	pe_cfg_key_of(group, key, sizeof(key));
+	used = strlen(key);
+	snprintf(key + used, sizeof(key) - used, "%s%s",
+		used > 0 ? "." : "", name);
+	if (!config_setting_is_root(group) &&
+			config_setting_source_line(group) > 0)
+		line = config_setting_source_line(group);
+	return pe_cfg_error(ctx, config_setting_source_file(group), line, key,
+		"required key is missing");
+}
+
+/* "an integer", "a string", ... for type errors. */
+static const char *
+pe_cfg_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	default:
+		return "nothing";
+	}
+}
+
+/* 0 if @s has @type (INT covers INT64), else a type error. */
+static int
+pe_cfg_expect(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	int type)
+{
+	int have = config_setting_type(s);
+
+	if (have == type ||
+			(type == CONFIG_TYPE_INT && have == CONFIG_TYPE_INT64))
+		return 0;
+	return pe_cfg_error_at(ctx, s, "expected %s, got %s",
+		pe_cfg_type_name(type), pe_cfg_type_name(have));
+}
+
+/*
+ * Parse a dotted IPv4 address that may be used as a host address: not
+ * unspecified, broadcast, multicast or loopback. Network byte order.
+ */
+static int
+pe_cfg_ipv4(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	uint32_t *out)
+{
+	const char *str = config_setting_get_string(s);
+	struct in_addr a;
+	uint32_t h;
+
+	if (inet_pton(AF_INET, str, &a) != 1)
+		return pe_cfg_error_at(ctx, s, "\"%s\" is not an IPv4 address",
+			str);
+	h = ntohl(a.s_addr);
+	if (h == 0)
+		return pe_cfg_error_at(ctx, s,
+			"\"%s\" is the unspecified address", str);
+	if (h == UINT32_MAX)
+		return pe_cfg_error_at(ctx, s,
+			"\"%s\" is the broadcast address", str);
+	if ((h >> 28) == 0xe)
+		return pe_cfg_error_at(ctx, s,
+			"\"%s\" is a multicast address", str);
+	if ((h >> 24) == 127)
+		return pe_cfg_error_at(ctx, s,
+			"\"%s\" is a loopback address", str);
+	*out = a.s_addr;
+	return 0;
+}
+
+/* Check scalar @s against @k and store it at @base + k->offset. */
+static int
+pe_cfg_scalar(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	const struct pe_cfg_key *k, void *base)
+{
+	char *dst = (char *)base + k->offset;
+	const char *str;
+	long long v;
+	int ret;
+
+	switch (k->kind) {
+	case PE_CFG_IPV4:
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_STRING);
+		if (ret != 0)
+			return ret;
+		return pe_cfg_ipv4(ctx, s, (uint32_t *)(void *)dst);
+	case PE_CFG_NAME:
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_STRING);
+		if (ret != 0)
+			return ret;
+		str = config_setting_get_string(s);
+		if (str[0] == '\0')
+			return pe_cfg_error_at(ctx, s, "must not be empty");
+		if (strlen(str) >= PE_NAME_MAX)
+			return pe_cfg_error_at(ctx, s,
+				"\"%s\" is longer than %d characters",
+				str, PE_NAME_MAX - 1);
+		memcpy(dst, str, strlen(str) + 1);
+		return 0;
+	case PE_CFG_U16:
+	case PE_CFG_U32:
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_INT);
+		if (ret != 0)
+			return ret;
+		v = config_setting_get_int64(s);
+		if (v < k->min || v > k->max)
+			return pe_cfg_error_at(ctx, s,
+				"%lld is out of range %lld..%lld",
+				v, k->min, k->max);
+		if (k->kind == PE_CFG_U16)
+			*(uint16_t *)(void *)dst = (uint16_t)v;
+		else
+			*(uint32_t *)(void *)dst = (uint32_t)v;
+		return 0;
+	}
+	return pe_cfg_error_at(ctx, s, "internal: unhandled key kind");
+}
+
+/*
+ * Load group @g whose keys are all scalars described by @keys into @base.
+ * Unknown keys and missing required keys are errors.
+ */
+static int
+pe_cfg_group(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	const struct pe_cfg_key *keys, void *base)
+{
+	const struct pe_cfg_key *k;
+	config_setting_t *s;
+	int i, n, ret;
+
+	ret = pe_cfg_expect(ctx, g, CONFIG_TYPE_GROUP);
+	if (ret != 0)
+		return ret;
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(g, i);
+		for (k = keys; k->name != NULL; k++)
+			if (strcmp(k->name, config_setting_name(s)) == 0)
+				break;
+		if (k->name == NULL)
+			return pe_cfg_error_at(ctx, s, "unknown key");
+		ret = pe_cfg_scalar(ctx, s, k, base);
+		if (ret != 0)
+			return ret;
+	}
+	for (k = keys; k->name != NULL; k++)
+		if (k->required && config_setting_get_member(g, k->name) == NULL)
+			return pe_cfg_error_missing(ctx, g, k->name);
+	return 0;
+}
+
+/* Load the backends list: 1..PE_MAX_BACKENDS groups, names and addr:port unique. */
+static int
+pe_cfg_backends(const struct pe_cfg_ctx *ctx, const config_setting_t *list,
+	struct pe_config *cfg)
+{
+	const struct pe_backend_conf *a, *b;
+	config_setting_t *s;
+	char ip[INET_ADDRSTRLEN];
+	unsigned int i, j, n;
+	int ret;
+
+	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
+			config_setting_type(list) != CONFIG_TYPE_ARRAY)
+		return pe_cfg_error_at(ctx, list, "expected a list, got %s",
+			pe_cfg_type_name(config_setting_type(list)));
+	n = (unsigned int)config_setting_length(list);
+	if (n == 0)
+		return pe_cfg_error_at(ctx, list,
+			"at least one backend is required");
+	if (n > PE_MAX_BACKENDS)
+		return pe_cfg_error_at(ctx, list,
+			"%u backends, at most %d allowed", n, PE_MAX_BACKENDS);
+
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(list, i);
+		ret = pe_cfg_group(ctx, s, pe_backend_keys, &cfg->backends[i]);
+		if (ret != 0)
+			return ret;
+		a = &cfg->backends[i];
+		for (j = 0; j < i; j++) {
+			b = &cfg->backends[j];
+			if (strcmp(a->name, b->name) == 0)
+				return pe_cfg_error_at(ctx,
+					config_setting_get_member(s, "name"),
+					"\"%s\" duplicates backends[%u]",
+					a->name, j);
+			if (a->addr == b->addr && a->port == b->port) {
+				inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+				return pe_cfg_error_at(ctx, s,
+					"%s:%u duplicates backends[%u] (%s)",
+					ip, a->port, j, b->name);
+			}
+		}
+	}
+	cfg->n_backends = n;
+	return 0;
+}
+
+/* Check the selection policy name against pe_config_policies[]. */
+static int
+pe_cfg_selection(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	struct pe_config *cfg)
+{
+	const char *str;
+	size_t i;
+	int ret;
+
+	ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_STRING);
+	if (ret != 0)
+		return ret;
+	str = config_setting_get_string(s);
+	for (i = 0; i < sizeof(pe_config_policies) /
+			sizeof(pe_config_policies[0]); i++) {
+		if (strcmp(str, pe_config_policies[i]) == 0) {
+			snprintf(cfg->selection, sizeof(cfg->selection), "%s",
+				str);
+			return 0;
+		}
+	}
+	return pe_cfg_error_at(ctx, s, "unknown policy \"%s\"", str);
+}
+
+/* Relations between keys that single-key checks cannot see. */
+static int
+pe_cfg_cross_checks(const struct pe_cfg_ctx *ctx,
+	const config_setting_t *engine, const struct pe_config *cfg)
+{
+	config_setting_t *s;
+
+	if (cfg->source_port_min > cfg->source_port_max) {
+		s = config_setting_get_member(engine, "source_port_min");
+		if (s == NULL)
+			s = config_setting_get_member(engine, "source_port_max");
+		return pe_cfg_error_at(ctx, s,
+			"%u is greater than engine.source_port_max (%u)",
+			cfg->source_port_min, cfg->source_port_max);
+	}
+	if (cfg->vip == cfg->source_addr)
+		return pe_cfg_error_at(ctx,
+			config_setting_get_member(engine, "source_address"),
+			"\"%s\" is also engine.vip",
+			config_setting_get_string(config_setting_get_member(
+				engine, "source_address")));
+	return 0;
+}
+
+/* Walk the top-level scope: unknown keys, then each section in order. */
+static int
+pe_cfg_root(const struct pe_cfg_ctx *ctx, const config_setting_t *root,
+	struct pe_config *cfg)
+{
+	const config_setting_t *engine, *backends, *s;
+	const char *const *name;
+	int i, n, ret;
+
+	n = config_setting_length(root);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(root, i);
+		for (name = pe_root_keys; *name != NULL; name++)
+			if (strcmp(*name, config_setting_name(s)) == 0)
+				break;
+		if (*name == NULL)
+			return pe_cfg_error_at(ctx, s, "unknown key");
+	}
+
+	engine = config_setting_get_member(root, "engine");
+	if (engine == NULL)
+		return pe_cfg_error_missing(ctx, root, "engine.vip");
+	ret = pe_cfg_group(ctx, engine, pe_engine_keys, cfg);
+	if (ret != 0)
+		return ret;
+
+	backends = config_setting_get_member(root, "backends");
+	if (backends == NULL)
+		return pe_cfg_error_missing(ctx, root, "backends");
+	ret = pe_cfg_backends(ctx, backends, cfg);
+	if (ret != 0)
+		return ret;
+
+	s = config_setting_get_member(root, "selection");
+	if (s != NULL) {
+		ret = pe_cfg_selection(ctx, s, cfg);
+		if (ret != 0)
+			return ret;
+	}
+
+	s = config_setting_get_member(root, "timeouts");
+	if (s != NULL) {
+		ret = pe_cfg_group(ctx, s, pe_timeout_keys, cfg);
+		if (ret != 0)
+			return ret;
+	}
+
+	return pe_cfg_cross_checks(ctx, engine, cfg);
+}
+
+/* Report a file that cannot be read: "file:0: (file): why"; returns @ret. */
+static int
+pe_cfg_file_error(const struct pe_cfg_ctx *ctx, int ret, const char *why)
+{
+	if (ctx->err != NULL && ctx->errlen > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:0: (file): %s", ctx->path,
+			why != NULL ? why : strerror(-ret));
+	return ret;
+}
+
+int
+pe_config_load(const char *path, struct pe_config *cfg, char *err,
+	size_t errlen)
+{
+	struct pe_cfg_ctx ctx = { .path = path, .err = err, .errlen = errlen };
+	config_t lc;
+	struct stat st;
+	FILE *fp;
+	int ret;
+
+	pe_config_defaults(cfg);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (strlen(path) >= sizeof(cfg->path))
+		return pe_cfg_file_error(&ctx, -ENAMETOOLONG, NULL);
+	memcpy(cfg->path, path, strlen(path) + 1);
+
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		return pe_cfg_file_error(&ctx, errno != 0 ? -errno : -ENOENT,
+			NULL);
+	/* flex aborts the process on read errors, so feed it files only. */
+	if (fstat(fileno(fp), &st) != 0) {
+		ret = pe_cfg_file_error(&ctx, -errno, NULL);
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = pe_cfg_file_error(&ctx, -EISDIR, NULL);
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = pe_cfg_file_error(&ctx, -EINVAL, "not a regular file");
+		goto out_close;
+	}
+
+	config_init(&lc);
+	if (config_read(&lc, fp) != CONFIG_TRUE) {
+		ret = pe_cfg_error(&ctx, config_error_file(&lc),
+			config_error_line(&lc), "(syntax)", "%s",
+			config_error_text(&lc));
+		goto out_destroy;
+	}
+	ret = pe_cfg_root(&ctx, config_root_setting(&lc), cfg);
+
+out_destroy:
+	config_destroy(&lc);
+out_close:
+	fclose(fp);
+	return ret;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include <rte_telemetry.h>
+
+#include "conn/conn.h"
+#include "core/counters.h"
+#include "core/engine.h"
+#include "io/worker.h"
+#include "proxy/backend.h"
+
+static const char *const cnt_names[PE_CNT_MAX] = {
+#define PE_CNT(name, desc) #name,
+#include "core/counters.def"
+#undef PE_CNT
+};
+
+/* Telemetry runs in its own thread: worker counters are read with plain loads, never written. */
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t sum[PE_CNT_MAX] = { 0 }, active = 0;
+	unsigned int i, k;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		const struct pe_worker *w = pe_eng.workers[i];
+
+		if (w == NULL)
+			continue;
+		for (k = 0; k < PE_CNT_MAX; k++)
+			sum[k] += w->cnt.v[k];
+		active += pe_conn_count(w->conns);
+	}
+	rte_tel_data_add_dict_u64(d, "conn_active", active);
+	for (k = 0; k < PE_CNT_MAX; k++)
+		rte_tel_data_add_dict_u64(d, cnt_names[k], sum[k]);
+	return 0;
+}
+
+static void
+ip_str(uint32_t addr, char *buf, size_t len)
+{
+	inet_ntop(AF_INET, &addr, buf, (socklen_t)len);
+}
+
+static int
+tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct pe_worker *first = NULL;
+	unsigned int b, i;
+
+	(void)cmd;
+	(void)params;
+	for (i = 0; i < RTE_MAX_LCORE && first == NULL; i++)
+		first = pe_eng.workers[i];
+	rte_tel_data_start_dict(d);
+	for (b = 0; b < pe_eng.cfg.n_backends; b++) {
+		const struct pe_backend_conf *be = &pe_eng.cfg.backends[b];
+		struct rte_tel_data *bd = rte_tel_data_alloc();
+		uint64_t selected = 0, active = 0, failures = 0;
+		char addr[INET_ADDRSTRLEN];
+
+		if (bd == NULL)
+			return -ENOMEM;
+		for (i = 0; i < RTE_MAX_LCORE; i++) {
+			const struct pe_worker *w = pe_eng.workers[i];
+
+			if (w == NULL)
+				continue;
+			selected += w->be[b].selected;
+			active += w->be[b].active;
+			failures += w->be[b].failures;
+		}
+		rte_tel_data_start_dict(bd);
+		ip_str(be->addr, addr, sizeof(addr));
+		rte_tel_data_add_dict_string(bd, "address", addr);
+		rte_tel_data_add_dict_u64(bd, "port", be->port);
+		rte_tel_data_add_dict_string(bd, "state",
+				first ? pe_backend_state_name(first, b) : "down");
+		rte_tel_data_add_dict_u64(bd, "selected", selected);
+		rte_tel_data_add_dict_u64(bd, "active", active);
+		rte_tel_data_add_dict_u64(bd, "failures", failures);
+		rte_tel_data_add_dict_container(d, be->name, bd, 0);
+	}
+	return 0;
+}
+
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", PE_VERSION);
+	rte_ether_format_addr(buf, sizeof(buf), &pe_eng.mac);
+	rte_tel_data_add_dict_string(d, "mac", buf);
+	ip_str(pe_eng.cfg.vip, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "vip", buf);
+	rte_tel_data_add_dict_u64(d, "port", pe_eng.cfg.vport);
+	ip_str(pe_eng.cfg.source_addr, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "source", buf);
+	rte_tel_data_add_dict_string(d, "config", pe_eng.cfg.path);
+	rte_tel_data_add_dict_u64(d, "workers", pe_eng.n_workers);
+	return 0;
+}
+
+int
+pe_telemetry_init(void)
+{
+	int rc;
+
+	rc = rte_telemetry_register_cmd("/pe/stats", tel_stats,
+			"Engine counters summed over workers (see src/core/counters.def). No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/pe/backends", tel_backends,
+				"Per backend: address, port, state, selected, active, failures. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/pe/info", tel_info,
+				"Engine identity: version, MAC, VIP, port, source address. No parameters.");
+	return rc;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PE_ENGINE_H
+#define PE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_lcore.h>
+
+#include "core/config_types.h"
+#include "tcp/tcp_cookie.h"
+
+struct pe_worker;
+struct pe_lb_ops;
+struct rte_mempool;
+
+/* Process-wide state, written during startup only; read-only for workers. */
+struct pe_engine {
+	struct pe_config cfg;
+	struct rte_ether_addr mac;   /* the port's MAC: ARP answers and source of every frame */
+	uint16_t port_id;
+	struct rte_mempool *pool;
+	uint64_t hz;                 /* timer cycles per second */
+	struct pe_cookie_secret cookie_secret;
+	const struct pe_lb_ops *lb;  /* selection policy */
+	bool busy_poll;              /* never sleep when idle (benchmarks) */
+	unsigned int n_workers;
+	struct pe_worker *workers[RTE_MAX_LCORE];
+	volatile int quit;           /* set by SIGINT/SIGTERM */
+};
+
+extern struct pe_engine pe_eng;
+
+static inline uint64_t
+pe_ms_to_tsc(uint64_t ms)
+{
+	return ms * pe_eng.hz / 1000;
+}
+
+#endif /* PE_ENGINE_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_timer.h>
+
+#include "conn/conn.h"
+#include "conn/port_alloc.h"
+#include "core/engine.h"
+#include "core/log.h"
+#include "io/worker.h"
+#include "net/arp.h"
+#include "net/net.h"
+#include "proxy/backend.h"
+
+#define TIMER_RESOLUTION_US 1000  /* rte_timer_manage() and ARP ageing at most this often */
+#define IDLE_SPIN_POLLS 256       /* empty polls before the idle loop starts sleeping */
+#define IDLE_SLEEP_MAX_US 500u    /* longest nap: bounds the latency a sleeping worker adds */
+
+static void
+tx_drop_cb(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct pe_worker *w = userdata;
+
+	PE_CNT_ADD(&w->cnt, drop_tx_full, unsent);
+	PE_CNT_ADD(&w->cnt, tx_packets, -(uint64_t)unsent);
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+struct pe_worker *
+pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	char name[RTE_MEMZONE_NAMESIZE];
+	struct pe_worker *w;
+
+	w = rte_zmalloc_socket("pe_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		goto fail_nomem;
+	w->lcore = lcore;
+	w->port_id = port_id;
+	w->queue_id = queue_id;
+
+	w->txb = rte_zmalloc_socket("pe_txb", RTE_ETH_TX_BUFFER_SIZE(PE_BURST), 0, socket);
+	if (w->txb == NULL)
+		goto fail_txb;
+	rte_eth_tx_buffer_init(w->txb, PE_BURST);
+	rte_eth_tx_buffer_set_err_callback(w->txb, tx_drop_cb, w);
+
+	snprintf(name, sizeof(name), "pe_conn_%u", lcore);
+	w->conns = pe_conn_table_create(name, pe_eng.cfg.max_connections, socket);
+	if (w->conns == NULL)
+		goto fail_conns;
+	w->ports = pe_port_alloc_create(pe_eng.cfg.source_port_min, pe_eng.cfg.source_port_max);
+	if (w->ports == NULL) {
+		rte_errno = errno;
+		goto fail_ports;
+	}
+	snprintf(name, sizeof(name), "pe_arp_%u", lcore);
+	w->arp = pe_arp_create(name, socket);
+	if (w->arp == NULL)
+		goto fail_arp;
+	return w;
+
+fail_arp:
+	pe_port_alloc_destroy(w->ports);
+fail_ports:
+	pe_conn_table_destroy(w->conns);
+fail_conns:
+	rte_free(w->txb);
+fail_txb:
+	rte_free(w);
+fail_nomem:
+	if (rte_errno == 0)
+		rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+pe_worker_destroy(struct pe_worker *w)
+{
+	if (w == NULL)
+		return;
+	pe_arp_destroy(w->arp);
+	pe_port_alloc_destroy(w->ports);
+	pe_conn_table_destroy(w->conns);
+	rte_free(w->txb);
+	rte_free(w);
+}
+
+/* Sleep a little when there is nothing to do, so tests' clients and servers keep a core. */
+static void
+idle_backoff(unsigned int *empty_polls)
+{
+	unsigned int n = ++*empty_polls;
+	struct timespec ts = { 0, 0 };
+
+	if (pe_eng.busy_poll || n < IDLE_SPIN_POLLS) {
+		rte_pause();
+		return;
+	}
+	ts.tv_nsec = 1000L * RTE_MIN((n - IDLE_SPIN_POLLS + 1) * 10u, IDLE_SLEEP_MAX_US);
+	nanosleep(&ts, NULL);
+}
+
+int
+pe_worker_loop(void *arg)
+{
+	struct pe_worker *w = arg;
+	struct rte_mbuf *pkts[PE_BURST];
+	uint64_t tick = pe_ms_to_tsc(1) * TIMER_RESOLUTION_US / 1000, last_tick = 0;
+	unsigned int empty_polls = 0;
+
+	w->now = rte_get_timer_cycles();
+	pe_backend_resolve_all(w);
+	rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
+	PE_LOG(INFO, main, "worker on lcore %u polling port %u queue %u", w->lcore,
+			w->port_id, w->queue_id);
+
+	while (!pe_eng.quit) {
+		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST), i;
+
+		w->now = rte_get_timer_cycles();
+		for (i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			pe_net_input(w, pkts[i]);
+		}
+		if (w->now - last_tick >= tick) {
+			last_tick = w->now;
+			rte_timer_manage();
+			pe_arp_tick(w);
+		}
+		rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
+		if (n == 0)
+			idle_backoff(&empty_polls);
+		else
+			empty_polls = 0;
+	}
+	return 0;
+}

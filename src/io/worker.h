@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PE_WORKER_H
+#define PE_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "core/config_types.h"
+#include "core/counters.h"
+
+struct pe_conn_table;
+struct pe_port_alloc;
+struct pe_arp_table;
+
+/* Per-backend state as one worker sees it (shared-nothing). */
+struct pe_backend_rt {
+	uint64_t holddown_until;   /* TSC; skipped by selection until then */
+	uint64_t selected;         /* connections sent to it */
+	uint32_t active;           /* connections now bound to it */
+	uint32_t failures;         /* refused or timed-out handshakes */
+};
+
+/*
+ * One worker lcore: polls one rx queue, owns its connection table, ARP table
+ * and port allocator; nothing here is shared with another worker. Telemetry
+ * reads the counters from its own thread (plain 64-bit loads).
+ */
+struct pe_worker {
+	uint64_t now;                     /* TSC, refreshed once per burst */
+	uint16_t port_id;
+	uint16_t queue_id;
+	unsigned int lcore;
+	struct rte_eth_dev_tx_buffer *txb;
+	struct pe_conn_table *conns;
+	struct pe_port_alloc *ports;
+	struct pe_arp_table *arp;
+	uint32_t rr_next;                 /* round-robin cursor */
+	struct pe_backend_rt be[PE_MAX_BACKENDS];
+	struct pe_counters cnt;
+};
+
+#define PE_BURST 32
+
+/* Queue @m for transmission on the worker's port (flushed at the end of each burst). */
+static inline void
+pe_tx(struct pe_worker *w, struct rte_mbuf *m)
+{
+	PE_CNT_INC(&w->cnt, tx_packets);
+	PE_CNT_ADD(&w->cnt, tx_bytes, rte_pktmbuf_pkt_len(m));
+	rte_eth_tx_buffer(w->port_id, w->queue_id, w->txb, m);
+}
+
+/* Allocate and set up the worker for @lcore. NULL + rte_errno. */
+struct pe_worker *pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id);
+void pe_worker_destroy(struct pe_worker *w);
+
+/* The poll loop, for rte_eal_remote_launch() or a direct call; returns on pe_eng.quit. */
+int pe_worker_loop(void *arg);
+
+#endif /* PE_WORKER_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "core/engine.h"
+#include "io/worker.h"
+#include "net/arp.h"
+#include "proxy/backend.h"
+
+bool
+pe_backend_usable(struct pe_worker *w, unsigned int idx)
+{
+	return w->now >= w->be[idx].holddown_until &&
+		pe_arp_lookup(w, pe_eng.cfg.backends[idx].addr) != NULL;
+}
+
+void
+pe_backend_failed(struct pe_worker *w, unsigned int idx)
+{
+	w->be[idx].failures++;
+	w->be[idx].holddown_until = w->now + pe_ms_to_tsc(pe_eng.cfg.backend_holddown_ms);
+}
+
+void
+pe_backend_resolve_all(struct pe_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < pe_eng.cfg.n_backends; i++)
+		pe_arp_output(w, pe_eng.cfg.backends[i].addr, NULL);
+}
+
+const char *
+pe_backend_state_name(struct pe_worker *w, unsigned int idx)
+{
+	return pe_backend_usable(w, idx) ? "up" : "down";
+}

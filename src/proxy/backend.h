@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PE_BACKEND_H
+#define PE_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pe_worker;
+
+/*
+ * A backend is usable by a worker when its MAC is resolved and it is not in
+ * hold-down after a failed handshake (refused, or no answer).
+ */
+bool pe_backend_usable(struct pe_worker *w, unsigned int idx);
+
+/* A handshake with backend @idx failed: skip it for backend_holddown_ms. */
+void pe_backend_failed(struct pe_worker *w, unsigned int idx);
+
+/* Start resolving every backend's MAC (at worker start). */
+void pe_backend_resolve_all(struct pe_worker *w);
+
+/* "up" or "down", as pe_backend_usable() says on the first worker. */
+const char *pe_backend_state_name(struct pe_worker *w, unsigned int idx);
+
+#endif /* PE_BACKEND_H */

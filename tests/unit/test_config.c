@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pe_config_load() tests. Run with the working directory tests/unit: fixtures
+ * are config/<case>.conf, one kind of bad input per file, and each test checks
+ * the exact "file:line: key: message" line and the return value.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+
+#define ERR_LEN 512
+
+/* Large (PATH_MAX + 64 backends): keep it off the cmocka stack. */
+static struct pe_config cfg;
+static char err[ERR_LEN];
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+/* Load @path and require failure @ret with message exactly @msg. */
+static void
+expect_error(const char *path, int ret, const char *msg)
+{
+	assert_int_equal(pe_config_load(path, &cfg, err, sizeof(err)), ret);
+	assert_string_equal(err, msg);
+}
+
+static void
+test_defaults(void **state)
+{
+	(void)state;
+	memset(&cfg, 0xa5, sizeof(cfg));
+	pe_config_defaults(&cfg);
+	assert_int_equal(cfg.vip, 0);
+	assert_int_equal(cfg.source_addr, 0);
+	assert_int_equal(cfg.vport, 389);
+	assert_int_equal(cfg.source_port_min, 20000);
+	assert_int_equal(cfg.source_port_max, 60999);
+	assert_int_equal(cfg.max_connections, 4096);
+	assert_int_equal(cfg.n_backends, 0);
+	assert_string_equal(cfg.selection, "round-robin");
+	assert_int_equal(cfg.idle_timeout_ms, 300000);
+	assert_int_equal(cfg.connect_timeout_ms, 3000);
+	assert_int_equal(cfg.linger_ms, 500);
+	assert_int_equal(cfg.arp_reachable_ms, 60000);
+	assert_int_equal(cfg.arp_retry_ms, 300);
+	assert_int_equal(cfg.arp_retries, 3);
+	assert_int_equal(cfg.backend_holddown_ms, 2000);
+}
+
+/* Values of testbed/proxyengine.conf (and its copy config/good.conf). */
+static void
+check_testbed_values(const char *path)
+{
+	assert_int_equal(pe_config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg.path, path);
+	assert_int_equal(cfg.vip, ip("198.18.0.1"));
+	assert_int_equal(cfg.vport, 389);
+	assert_int_equal(cfg.source_addr, ip("198.18.0.2"));
+	assert_int_equal(cfg.source_port_min, 20000);
+	assert_int_equal(cfg.source_port_max, 60999);
+	assert_int_equal(cfg.max_connections, 4096);
+	assert_int_equal(cfg.n_backends, 2);
+	assert_string_equal(cfg.backends[0].name, "be1");
+	assert_int_equal(cfg.backends[0].addr, ip("198.18.0.11"));
+	assert_int_equal(cfg.backends[0].port, 389);
+	assert_string_equal(cfg.backends[1].name, "be2");
+	assert_int_equal(cfg.backends[1].addr, ip("198.18.0.12"));
+	assert_int_equal(cfg.backends[1].port, 389);
+	assert_string_equal(cfg.selection, "round-robin");
+	assert_int_equal(cfg.idle_timeout_ms, 300000);
+	assert_int_equal(cfg.connect_timeout_ms, 3000);
+	assert_int_equal(cfg.linger_ms, 500);
+	assert_int_equal(cfg.arp_reachable_ms, 60000);
+	assert_int_equal(cfg.arp_retry_ms, 300);
+	assert_int_equal(cfg.arp_retries, 3);
+	assert_int_equal(cfg.backend_holddown_ms, 2000);
+}
+
+static void
+test_good(void **state)
+{
+	(void)state;
+	check_testbed_values("config/good.conf");
+}
+
+static void
+test_testbed(void **state)
+{
+	(void)state;
+	check_testbed_values("../../testbed/proxyengine.conf");
+}
+
+static void
+test_missing_file(void **state)
+{
+	(void)state;
+	expect_error("config/does_not_exist.conf", -ENOENT,
+		"config/does_not_exist.conf:0: (file): No such file or directory");
+}
+
+static void
+test_directory(void **state)
+{
+	(void)state;
+	expect_error("config", -EISDIR, "config:0: (file): Is a directory");
+}
+
+static void
+test_syntax(void **state)
+{
+	(void)state;
+	expect_error("config/syntax.conf", -EINVAL,
+		"config/syntax.conf:3: (syntax): syntax error");
+}
+
+static void
+test_missing_vip(void **state)
+{
+	(void)state;
+	expect_error("config/missing_vip.conf", -EINVAL,
+		"config/missing_vip.conf:2: engine.vip: required key is missing");
+}
+
+static void
+test_missing_source(void **state)
+{
+	(void)state;
+	expect_error("config/missing_source.conf", -EINVAL,
+		"config/missing_source.conf:1: engine.source_address: "
+		"required key is missing");
+}
+
+static void
+test_no_backends(void **state)
+{
+	(void)state;
+	expect_error("config/no_backends.conf", -EINVAL,
+		"config/no_backends.conf:2: backends: "
+		"at least one backend is required");
+}
+
+static void
+test_bad_ip(void **state)
+{
+	(void)state;
+	expect_error("config/bad_ip.conf", -EINVAL,
+		"config/bad_ip.conf:4: engine.vip: "
+		"\"198.18.0.300\" is not an IPv4 address");
+}
+
+static void
+test_loopback(void **state)
+{
+	(void)state;
+	expect_error("config/loopback.conf", -EINVAL,
+		"config/loopback.conf:3: backends[0].address: "
+		"\"127.0.0.1\" is a loopback address");
+}
+
+static void
+test_port_zero(void **state)
+{
+	(void)state;
+	expect_error("config/port_zero.conf", -EINVAL,
+		"config/port_zero.conf:3: backends[0].port: "
+		"0 is out of range 1..65535");
+}
+
+static void
+test_port_high(void **state)
+{
+	(void)state;
+	expect_error("config/port_high.conf", -EINVAL,
+		"config/port_high.conf:4: engine.port: "
+		"70000 is out of range 1..65535");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	(void)state;
+	expect_error("config/wrong_type.conf", -EINVAL,
+		"config/wrong_type.conf:4: timeouts.idle_ms: "
+		"expected an integer, got a string");
+}
+
+static void
+test_unknown_top(void **state)
+{
+	(void)state;
+	expect_error("config/unknown_top.conf", -EINVAL,
+		"config/unknown_top.conf:3: selektion: unknown key");
+}
+
+static void
+test_unknown_backend(void **state)
+{
+	(void)state;
+	expect_error("config/unknown_backend.conf", -EINVAL,
+		"config/unknown_backend.conf:4: backends[1].adress: unknown key");
+}
+
+static void
+test_dup_name(void **state)
+{
+	(void)state;
+	expect_error("config/dup_name.conf", -EINVAL,
+		"config/dup_name.conf:4: backends[1].name: "
+		"\"be1\" duplicates backends[0]");
+}
+
+static void
+test_dup_addr(void **state)
+{
+	(void)state;
+	expect_error("config/dup_addr.conf", -EINVAL,
+		"config/dup_addr.conf:4: backends[1]: "
+		"198.18.0.11:389 duplicates backends[0] (be1)");
+}
+
+static void
+test_port_range(void **state)
+{
+	(void)state;
+	expect_error("config/port_range.conf", -EINVAL,
+		"config/port_range.conf:4: engine.source_port_min: "
+		"40000 is greater than engine.source_port_max (30000)");
+}
+
+static void
+test_vip_is_source(void **state)
+{
+	(void)state;
+	expect_error("config/vip_is_source.conf", -EINVAL,
+		"config/vip_is_source.conf:3: engine.source_address: "
+		"\"198.18.0.1\" is also engine.vip");
+}
+
+static void
+test_bad_selection(void **state)
+{
+	(void)state;
+	expect_error("config/bad_selection.conf", -EINVAL,
+		"config/bad_selection.conf:3: selection: "
+		"unknown policy \"least-conn\"");
+}
+
+static void
+test_zero_timeout(void **state)
+{
+	(void)state;
+	expect_error("config/zero_timeout.conf", -EINVAL,
+		"config/zero_timeout.conf:4: timeouts.connect_ms: "
+		"0 is out of range 1..86400000");
+}
+
+static void
+test_backend_not_group(void **state)
+{
+	(void)state;
+	expect_error("config/backend_not_group.conf", -EINVAL,
+		"config/backend_not_group.conf:2: backends[0]: "
+		"expected a group, got a string");
+}
+
+static void
+test_name_too_long(void **state)
+{
+	(void)state;
+	expect_error("config/name_too_long.conf", -EINVAL,
+		"config/name_too_long.conf:3: backends[0].name: "
+		"\"backend-with-a-name-of-32-chars!\" is longer than 31 characters");
+}
+
+/* PE_MAX_BACKENDS + 1 distinct backends, written to a temp file. */
+static void
+test_too_many_backends(void **state)
+{
+	char path[] = "/tmp/pe_test_config_XXXXXX";
+	char msg[ERR_LEN];
+	FILE *fp;
+	int fd, i;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fprintf(fp, "engine: { vip = \"198.18.0.1\"; "
+		"source_address = \"198.18.0.2\"; };\nbackends = (\n");
+	for (i = 0; i <= PE_MAX_BACKENDS; i++)
+		fprintf(fp, "\t{ name = \"be%d\"; address = \"198.18.1.%d\"; "
+			"port = 389; }%s\n", i, i + 1,
+			i < PE_MAX_BACKENDS ? "," : "");
+	fprintf(fp, ");\n");
+	assert_int_equal(fclose(fp), 0);
+
+	snprintf(msg, sizeof(msg), "%s:2: backends: %d backends, at most %d allowed",
+		path, PE_MAX_BACKENDS + 1, PE_MAX_BACKENDS);
+	expect_error(path, -EINVAL, msg);
+	assert_int_equal(unlink(path), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_testbed),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_missing_vip),
+		cmocka_unit_test(test_missing_source),
+		cmocka_unit_test(test_no_backends),
+		cmocka_unit_test(test_bad_ip),
+		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_port_zero),
+		cmocka_unit_test(test_port_high),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_unknown_top),
+		cmocka_unit_test(test_unknown_backend),
+		cmocka_unit_test(test_dup_name),
+		cmocka_unit_test(test_dup_addr),
+		cmocka_unit_test(test_port_range),
+		cmocka_unit_test(test_vip_is_source),
+		cmocka_unit_test(test_bad_selection),
+		cmocka_unit_test(test_zero_timeout),
+		cmocka_unit_test(test_backend_not_group),
+		cmocka_unit_test(test_name_too_long),
+		cmocka_unit_test(test_too_many_backends),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
