@@ -8,6 +8,7 @@
 #include "core/counters.h"
 #include "core/engine.h"
 #include "io/worker.h"
+#include "net/arp.h"
 #include "proxy/backend.h"
 
 static const char *const cnt_names[PE_CNT_MAX] = {
@@ -62,7 +63,8 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		const struct pe_backend_conf *be = &pe_eng.cfg.backends[b];
 		struct rte_tel_data *bd = rte_tel_data_alloc();
 		uint64_t selected = 0, active = 0, failures = 0;
-		char addr[INET_ADDRSTRLEN];
+		const struct rte_ether_addr *mac;
+		char addr[INET_ADDRSTRLEN], mac_str[RTE_ETHER_ADDR_FMT_SIZE];
 
 		if (bd == NULL)
 			return -ENOMEM;
@@ -81,6 +83,12 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(bd, "port", be->port);
 		rte_tel_data_add_dict_string(bd, "state",
 				first ? pe_backend_state_name(first, b) : "down");
+		rte_tel_data_add_dict_string(bd, "arp",
+				first ? pe_arp_state_name(pe_arp_state(first, be->addr)) : "none");
+		mac = first ? pe_arp_lookup(first, be->addr) : NULL;
+		if (mac != NULL)
+			rte_ether_format_addr(mac_str, sizeof(mac_str), mac);
+		rte_tel_data_add_dict_string(bd, "mac", mac != NULL ? mac_str : "");
 		rte_tel_data_add_dict_u64(bd, "selected", selected);
 		rte_tel_data_add_dict_u64(bd, "active", active);
 		rte_tel_data_add_dict_u64(bd, "failures", failures);

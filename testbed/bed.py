@@ -1,0 +1,102 @@
+"""The whole testbed: topology + two slapd backends + the engine, with a state file.
+
+Testbed().up() builds everything (after removing leftovers of a crashed run),
+recording pids in STATE_PATH as it goes; Testbed.load().down() (or down() on the
+same object) stops the recorded processes by pid (engine first, slapds in
+parallel), removes the namespaces/veths/tap/bridge by name, and deletes the
+state file and database directories. Logs stay in /tmp/pe-testbed/logs until the
+next up(). up() and down() are safe to repeat.
+"""
+import json
+import os
+import shutil
+
+from . import engine as engine_mod
+from . import slapd, topo
+from .netns import pid_alive
+
+BASE_DIR = slapd.BASE_DIR
+STATE_PATH = os.path.join(BASE_DIR, "state.json")
+BACKENDS = ("be1", "be2")
+
+
+class Testbed:
+    def __init__(self):
+        self.slapds = {}      # name -> slapd.Slapd
+        self.engine = None    # engine.Engine or None
+
+    @classmethod
+    def load(cls):
+        """A Testbed whose processes are those recorded in STATE_PATH (if any)."""
+        bed = cls()
+        try:
+            with open(STATE_PATH) as f:
+                state = json.load(f)
+        except (FileNotFoundError, ValueError):
+            return bed
+        for name, pid in state.get("slapd", {}).items():
+            bed.slapds[name] = slapd.Slapd(name, pid=pid)
+        eng = state.get("engine")
+        if eng:
+            bed.engine = engine_mod.Engine(pid=eng["pid"], marker=eng["marker"])
+        return bed
+
+    def _save(self):
+        state = {"slapd": {n: s.pid for n, s in self.slapds.items()},
+                 "engine": ({"pid": self.engine.pid, "marker": self.engine.marker,
+                             "argv": engine_mod.command(), "log": engine_mod.LOG_PATH}
+                            if self.engine else None)}
+        tmp = STATE_PATH + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(state, f, indent=2)
+        os.replace(tmp, STATE_PATH)
+
+    def up(self, with_engine=True):
+        """Build topology, start and wait for slapd backends, then (optionally) the engine."""
+        Testbed.load().down()
+        shutil.rmtree(BASE_DIR, ignore_errors=True)
+        os.makedirs(BASE_DIR)
+        try:
+            topo.up()
+            self.slapds = {n: slapd.Slapd(n) for n in BACKENDS}
+            for s in self.slapds.values():
+                s.prepare()
+            for s in self.slapds.values():
+                s.start()
+                self._save()
+            for s in self.slapds.values():
+                s.wait_ready()
+            if with_engine:
+                self.engine = engine_mod.Engine()
+                self.engine.spawn()
+                self._save()
+                self.engine.wait_ready()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def down(self):
+        """Stop recorded processes by pid, remove links/netns by name. Returns a summary dict."""
+        summary = {}
+        try:
+            if self.engine is not None:
+                summary["engine_rc"] = self.engine.stop()
+                self.engine = None
+            summary["slapd_stopped"] = slapd.stop_all(list(self.slapds.values()))
+            self.slapds = {}
+        finally:
+            topo.down()
+            for name in BACKENDS:
+                shutil.rmtree(os.path.join(BASE_DIR, name), ignore_errors=True)
+            if os.path.exists(STATE_PATH):
+                os.unlink(STATE_PATH)
+        summary["leftovers"] = topo.leftovers()
+        return summary
+
+    def status(self):
+        """Recorded processes with liveness, and which of our links/namespaces exist."""
+        st = {"slapd": {n: {"pid": s.pid, "alive": pid_alive(s.pid)} for n, s in self.slapds.items()},
+              "engine": ({"pid": self.engine.pid, "alive": self.engine.alive()} if self.engine else None),
+              "links_and_netns": topo.leftovers()}
+        return st
