@@ -70,6 +70,12 @@ class TB:
         r = self.client([PY, NSCLIENT, *args], timeout=timeout)
         return json.loads(r.stdout)
 
+    def nsclient_host(self, *args, timeout=30):
+        """Run pytest/nsclient.py ARGS in the root netns (e.g. to write onto pe-tap0); JSON output."""
+        r = subprocess.run([PY, NSCLIENT, *args], capture_output=True, text=True, timeout=timeout)
+        assert r.returncode == 0, f"nsclient {args[0]}: rc={r.returncode} {r.stderr}"
+        return json.loads(r.stdout)
+
     def query(self, cmd):
         """Telemetry query; reconnects once if the connection was dropped."""
         try:

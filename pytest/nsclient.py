@@ -12,6 +12,8 @@ Each command prints one JSON object on stdout (exit 0) or fails with a traceback
       close with SO_LINGER {1, 0} (the kernel sends RST). -> {"closed": "rst"}
   arp IP
       scapy: ARP who-has IP on eth0 (timeout 2 s) -> {"hwsrc": mac or null, "psrc": ip}
+  bad-packets ENGINE_MAC VIP IFACE
+      scapy: send each crafted bad frame once on IFACE -> {"sent": [case names]}
 """
 import json
 import socket
@@ -77,7 +79,41 @@ def arp(ip):
     out({"hwsrc": replies[0][ARP].hwsrc if replies else None, "psrc": ip, "replies": len(replies)})
 
 
-COMMANDS = {"ldap3-add-search": ldap3_add_search, "bind-rst": bind_rst, "arp": arp}
+def bad_packets(engine_mac, vip, iface):
+    from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, IPv6, Raw, conf, sendp
+    conf.verb = 0
+    eth = Ether(dst=engine_mac)
+    me = "198.18.0.10"
+    syn = TCP(sport=40999, dport=389, flags="S", seq=1000)
+    # case name -> frame; the test maps each name to the counter it must move
+    cases = {
+        "ipv4_bad_header_checksum": eth / IP(src=me, dst=vip, chksum=0x1234) / syn,
+        "ipv4_total_length_past_frame": eth / IP(src=me, dst=vip, len=400) / syn,
+        "ipv4_fragment": eth / IP(src=me, dst=vip, flags="MF") / syn,
+        "ipv4_not_local": eth / IP(src=me, dst="198.18.0.99") / syn,
+        "ipv4_udp": eth / IP(src=me, dst=vip) / UDP(sport=40999, dport=389) / Raw(b"x"),
+        "tcp_bad_checksum": eth / IP(src=me, dst=vip) / TCP(sport=40999, dport=389, flags="S", chksum=0x1234),
+        "tcp_data_offset_short": eth / IP(src=me, dst=vip) / TCP(sport=40999, dport=389, flags="S", dataofs=2),
+        "tcp_syn_option_truncated": eth / IP(src=me, dst=vip) / TCP(sport=40999, dport=389, flags="S",
+                                                                      dataofs=6, options=[]) / Raw(b"\x02\x04\x05"),
+        "tcp_closed_port": eth / IP(src=me, dst=vip) / TCP(sport=40999, dport=80, flags="S"),
+        "tcp_ack_bad_cookie": eth / IP(src=me, dst=vip) / TCP(sport=40998, dport=389, flags="A",
+                                                             seq=5000, ack=123456),
+        "tcp_segment_to_source_address": eth / IP(src=me, dst="198.18.0.2") / TCP(sport=40999, dport=20000,
+                                                                                   flags="A"),
+        "icmp_not_echo": eth / IP(src=me, dst=vip) / ICMP(type=13),
+        "icmp_bad_checksum": eth / IP(src=me, dst=vip) / ICMP(type=8, chksum=0x1234),
+        "arp_for_stranger": Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(op="who-has", psrc=me, pdst="198.18.0.99"),
+        "arp_not_ethernet": Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(op="who-has", psrc=me, pdst=vip, hwlen=8),
+        "ether_ipv6": eth / IPv6(dst="2001:db8::1"),
+        "ether_other_dst": Ether(dst="02:00:00:00:99:99") / IP(src=me, dst=vip) / syn,
+    }
+    for frame in cases.values():
+        sendp(frame, iface=iface)
+    out({"sent": list(cases)})
+
+
+COMMANDS = {"ldap3-add-search": ldap3_add_search, "bind-rst": bind_rst, "arp": arp, "bad-packets": bad_packets}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

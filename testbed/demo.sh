@@ -61,8 +61,12 @@ for i in 1 2 3 4 5 6; do
 	fi
 done
 
-echo "== engine counters (non-zero /pe/stats) and backends"
-"$PY" -c 'import json; from testbed.telemetry import query
+echo "== engine counters (non-zero /pe/stats) and backends, once the closed sessions' entries are freed"
+"$PY" -c 'import json; from testbed.telemetry import query; from testbed.netns import wait_until
+try:
+    wait_until(lambda: query("/pe/stats")["conn_active"] == 0, 5, "connection entries freed after linger")
+except TimeoutError as e:
+    print("warning:", e)
 print(json.dumps({k: v for k, v in query("/pe/stats").items() if v}, indent=1))
 print(json.dumps(query("/pe/backends"), indent=1))'
 
