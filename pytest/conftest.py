@@ -12,6 +12,7 @@ Requires root; tests that need it fail (never skip) otherwise.
 """
 import json
 import os
+import subprocess
 import sys
 
 import pytest
