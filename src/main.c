@@ -309,9 +309,17 @@ stage_workers_init(void)
 static void
 stage_workers_fini(void)
 {
-	pe_worker_destroy(pe_eng.workers[opts.main_lcore]);
+	struct pe_worker *w = pe_eng.workers[opts.main_lcore];
+
+	/*
+	 * Unpublish first so that telemetry stops finding it. A query already
+	 * inside a handler could still read it: telemetry commands cannot be
+	 * unregistered in DPDK 22.11, and the window is one handler call.
+	 */
 	pe_eng.workers[opts.main_lcore] = NULL;
 	pe_eng.n_workers = 0;
+	rte_wmb();
+	pe_worker_destroy(w);
 }
 
 static int

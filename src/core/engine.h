@@ -32,10 +32,11 @@ struct pe_engine {
 
 extern struct pe_engine pe_eng;
 
+/* Milliseconds to timer cycles, without overflow for any configurable duration. */
 static inline uint64_t
 pe_ms_to_tsc(uint64_t ms)
 {
-	return ms * pe_eng.hz / 1000;
+	return ms / 1000 * pe_eng.hz + ms % 1000 * pe_eng.hz / 1000;
 }
 
 #endif /* PE_ENGINE_H */

@@ -35,36 +35,42 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc < 0) {
 		PE_LOG(ERR, port, "port %u (%s): configure: %s", port_id, info.driver_name, strerror(-rc));
-		return rc;
+		goto fail_close;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
 	if (rc < 0)
-		return rc;
+		goto fail_close;
 	for (q = 0; q < nb_queues; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, nb_rxd, socket, NULL, pool);
 		if (rc < 0) {
 			PE_LOG(ERR, port, "port %u: rx queue %u: %s", port_id, q, strerror(-rc));
-			return rc;
+			goto fail_close;
 		}
 		rc = rte_eth_tx_queue_setup(port_id, q, nb_txd, socket, NULL);
 		if (rc < 0) {
 			PE_LOG(ERR, port, "port %u: tx queue %u: %s", port_id, q, strerror(-rc));
-			return rc;
+			goto fail_close;
 		}
 	}
 	rc = rte_eth_dev_start(port_id);
 	if (rc < 0) {
 		PE_LOG(ERR, port, "port %u: start: %s", port_id, strerror(-rc));
-		return rc;
+		goto fail_close;
 	}
 	rc = rte_eth_macaddr_get(port_id, mac);
 	if (rc < 0)
-		return rc;
+		goto fail_stop;
 	PE_LOG(INFO, port, "port %u (%s) up: %u queue(s), %u rx / %u tx descriptors, "
 			"MAC " RTE_ETHER_ADDR_PRT_FMT ", rx checksum offload %s",
 			port_id, info.driver_name, nb_queues, nb_rxd, nb_txd, RTE_ETHER_ADDR_BYTES(mac),
 			conf.rxmode.offloads == want_rx ? "on" : "off");
 	return 0;
+
+fail_stop:
+	rte_eth_dev_stop(port_id);
+fail_close:
+	rte_eth_dev_close(port_id);
+	return rc;
 }
 
 void

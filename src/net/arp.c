@@ -58,6 +58,8 @@ pe_arp_create(const char *name, int socket)
 		.key_len = sizeof(uint32_t),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
+		/* the worker writes, telemetry (/pe/backends) reads from its own thread */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 	struct pe_arp_table *t;
 

@@ -62,6 +62,7 @@ enum pe_action {
 	ACT_BACKEND_UP,  /* backend SYN-ACK: send the held payload */
 	ACT_REACK,       /* retransmitted backend SYN-ACK: ACK again */
 	ACT_REFUSED,     /* backend RST to our SYN */
+	ACT_RST_REPLY,   /* unacceptable segment on a half-open backend side: RST (RFC 9293 SYN-SENT) */
 	ACT_ABORT,       /* client RST or FIN before the backend is up */
 	ACT_RELAY,       /* translate and forward to the other side */
 	ACT_RECYCLE,     /* new SYN on a closed tuple: free the old entry, answer */
@@ -87,8 +88,8 @@ static const struct pe_transition pe_fsm[PE_CS_MAX][2][EV_MAX] = {
 	[PE_CS_CONNECTING] = {
 		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(ABSORB, SAME),
 			T(LATE_DATA, SAME), T(LATE_DATA, SAME), T(ABORT, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(BACKEND_UP, PE_CS_ESTABLISHED), T(DROP, SAME),
-			T(DROP, SAME), T(DROP, SAME), T(REFUSED, PE_CS_RESET) },
+		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(BACKEND_UP, PE_CS_ESTABLISHED), T(RST_REPLY, SAME),
+			T(RST_REPLY, SAME), T(RST_REPLY, SAME), T(REFUSED, PE_CS_RESET) },
 	},
 	[PE_CS_ESTABLISHED] = {
 		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
@@ -284,7 +285,8 @@ send_backend_syn(struct pe_worker *w, struct pe_conn *c)
 	uint8_t opts[4];
 	uint16_t mss = RTE_MIN(c->c_mss, (uint16_t)(RTE_ETHER_MTU - 40));
 
-	c->syn_tries++;
+	if (c->syn_tries < UINT8_MAX)
+		c->syn_tries++;
 	PE_CNT_INC(&w->cnt, backend_syn_sent);
 	conn_send(w, c, PE_SIDE_BACKEND, c->c_isn, 0, RTE_TCP_SYN_FLAG, opts,
 			(uint8_t)pe_tcp_opt_put_mss(opts, mss));
@@ -310,7 +312,7 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 		}
 		PE_CNT_INC(&w->cnt, backend_syn_retx);
 		send_backend_syn(w, c);
-		conn_arm(c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1, 4)));
+		conn_arm(c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1u, 4u)));
 		return;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
@@ -457,7 +459,13 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 	struct pe_tcp_seg held;
 
 	if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->c_isn + 1) {
+		/*
+		 * Not an answer to our SYN, e.g. the backend still holds the
+		 * 4-tuple in TIME_WAIT: a RST clears it, our SYN retransmission
+		 * then gets through (RFC 9293 §3.10.7.3, SYN-SENT).
+		 */
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		pe_tcp_send_rst_reply(w, seg);
 		return false;
 	}
 	c->b_isn = seg->seq;
@@ -611,6 +619,11 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 	case ACT_ABSORB:
 		goto out;
 	case ACT_BIND:
+		/* the first payload must acknowledge our SYN-ACK, or its ACK cannot be translated */
+		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1) {
+			PE_CNT_INC(&w->cnt, drop_tcp_state);
+			goto out;
+		}
 		if (!act_bind(w, c, seg))
 			goto out;
 		break;
@@ -624,8 +637,13 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 	case ACT_REACK:
 		conn_send(w, c, PE_SIDE_BACKEND, c->c_isn + 1, c->b_isn + 1, RTE_TCP_ACK_FLAG, NULL, 0);
 		goto out;
+	case ACT_RST_REPLY:
+		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		pe_tcp_send_rst_reply(w, seg);
+		goto out;
 	case ACT_REFUSED:
-		if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack != c->c_isn + 1) {
+		/* in SYN-SENT only a RST that acknowledges our SYN is acceptable (RFC 9293) */
+		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->c_isn + 1) {
 			PE_CNT_INC(&w->cnt, drop_tcp_state);
 			goto out;
 		}
