@@ -122,16 +122,6 @@ static const struct pe_transition pe_fsm[PE_CS_MAX][2][EV_MAX] = {
 	},
 };
 
-static const char *const state_names[PE_CS_MAX] = {
-	[PE_CS_WAIT_DATA] = "WAIT_DATA",
-	[PE_CS_CONNECTING] = "CONNECTING",
-	[PE_CS_ESTABLISHED] = "ESTABLISHED",
-	[PE_CS_FIN_CLIENT] = "FIN_CLIENT",
-	[PE_CS_FIN_BACKEND] = "FIN_BACKEND",
-	[PE_CS_TIME_WAIT] = "TIME_WAIT",
-	[PE_CS_RESET] = "RESET",
-};
-
 static const enum pe_cnt_id state_counter[PE_CS_MAX] = {
 	[PE_CS_WAIT_DATA] = PE_CNT_state_wait_data,
 	[PE_CS_CONNECTING] = PE_CNT_state_connecting,
@@ -141,12 +131,6 @@ static const enum pe_cnt_id state_counter[PE_CS_MAX] = {
 	[PE_CS_TIME_WAIT] = PE_CNT_state_time_wait,
 	[PE_CS_RESET] = PE_CNT_state_reset,
 };
-
-const char *
-pe_proxy_state_name(unsigned int state)
-{
-	return state < PE_CS_MAX ? state_names[state] : "?";
-}
 
 static enum pe_event
 classify(const struct pe_tcp_seg *seg)

@@ -12,7 +12,4 @@ struct pe_worker;
  */
 void pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg);
 
-/* Name of a connection state, for logs and telemetry. */
-const char *pe_proxy_state_name(unsigned int state);
-
 #endif /* PE_PROXY_H */
