@@ -113,6 +113,7 @@ pe_config_defaults(struct pe_config *cfg)
 	cfg->source_port_min = 20000;
 	cfg->source_port_max = 60999;
 	cfg->max_connections = 4096;
+	cfg->backend_tries = 3;
 	snprintf(cfg->selection, sizeof(cfg->selection), "%s", "round-robin");
 	cfg->idle_timeout_ms = 300000;
 	cfg->connect_timeout_ms = 3000;
@@ -121,6 +122,15 @@ pe_config_defaults(struct pe_config *cfg)
 	cfg->arp_retry_ms = 300;
 	cfg->arp_retries = 3;
 	cfg->backend_holddown_ms = 2000;
+	cfg->tcp_mss = 1460;
+	cfg->tcp_wscale = 7;
+	cfg->tcp_window_scaling = true;
+	cfg->tcp_sack = true;
+	cfg->tcp_timestamps = true;
+	cfg->tcp_rto_ms = 200;
+	cfg->tcp_retries = 6;
+	cfg->hold_max_bytes = 65536;
+	cfg->cookie_period_s = 64;
 }
 
 /* Format "file:line: key: msg" into ctx->err; always returns -EINVAL. */

@@ -3,10 +3,29 @@
 #define PE_CONFIG_TYPES_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PE_MAX_BACKENDS 64
 #define PE_NAME_MAX 32
+
+/*
+ * Fault injection on one direction of the port (rx: frames the engine
+ * receives, tx: frames it sends). Probabilities in parts per million.
+ */
+struct pe_fault_dir {
+	uint32_t loss_ppm;       /* frame dropped */
+	uint32_t duplicate_ppm;  /* frame sent twice */
+	uint32_t reorder_ppm;    /* frame held back by reorder_us, so later frames overtake it */
+	uint32_t reorder_us;
+	uint32_t delay_us;       /* every frame delayed this long (0: not at all) */
+};
+
+struct pe_fault_conf {
+	bool enabled;            /* a fault_injection section was given */
+	uint64_t seed;           /* same seed, same input: same faults */
+	struct pe_fault_dir dir[2]; /* [0] rx, [1] tx */
+};
 
 /* One backend server. Addresses are IPv4 in network byte order, ports in host order. */
 struct pe_backend_conf {
@@ -29,6 +48,7 @@ struct pe_config {
 	uint16_t source_port_min; /* local port range for backend connections */
 	uint16_t source_port_max;
 	uint32_t max_connections; /* connection table size per worker */
+	uint32_t backend_tries;  /* backends tried per connection before the client gets a RST */
 
 	/* backends ( { }, ... ) */
 	unsigned int n_backends;
@@ -45,6 +65,22 @@ struct pe_config {
 	uint32_t arp_retry_ms;       /* interval between ARP requests while resolving */
 	uint32_t arp_retries;        /* requests sent before a resolution fails */
 	uint32_t backend_holddown_ms; /* a failed backend is skipped this long */
+
+	/* tcp { } — what the engine offers in its SYN-ACK and SYN, and its own sending */
+	uint16_t tcp_mss;            /* MSS offered to clients, cap of the one offered to backends */
+	uint8_t tcp_wscale;          /* window scale shift offered to clients (0..14) */
+	bool tcp_window_scaling;     /* offer window scaling at all */
+	bool tcp_sack;               /* offer SACK-permitted */
+	bool tcp_timestamps;         /* offer timestamps (needed to keep wscale/SACK with cookies) */
+	uint32_t tcp_rto_ms;         /* first retransmission timeout of what the engine sends */
+	uint32_t tcp_retries;        /* retransmissions of held data before the connection is reset */
+	uint32_t hold_max_bytes;     /* client bytes held while the backend connects */
+	uint32_t cookie_period_s;    /* SYN-cookie secret rotation period; a cookie lives 2 periods */
+	bool has_cookie_secret;      /* cookie_secret given (shared by engines behind one VIP) */
+	uint8_t cookie_secret[16];   /* master secret, from 32 hex digits */
+
+	/* fault_injection { } — see io/fault.h */
+	struct pe_fault_conf fault;
 };
 
 #endif /* PE_CONFIG_TYPES_H */
