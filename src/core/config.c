@@ -10,7 +10,9 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +27,8 @@
 
 #define PE_CFG_KEY_MAX 128
 #define PE_CFG_TIMEOUT_MAX_MS 86400000 /* one day */
+#define PE_CFG_PPM_PER_PERCENT 10000
+#define PE_CFG_FAULT_US_MAX 1000000    /* one second */
 
 /*
  * Selection policies the engine implements. Must follow src/proxy/lb_*.c:
@@ -34,12 +38,18 @@ static const char *const pe_config_policies[] = {
 	"round-robin",
 };
 
-/* How a scalar key is checked and where its value is stored. */
+/* How a key is checked and where its value is stored. */
 enum pe_cfg_kind {
 	PE_CFG_IPV4,  /* dotted IPv4 unicast string -> uint32_t, network order */
+	PE_CFG_U8,    /* integer in [min, max] -> uint8_t */
 	PE_CFG_U16,   /* integer in [min, max] -> uint16_t */
 	PE_CFG_U32,   /* integer in [min, max] -> uint32_t */
+	PE_CFG_U64,   /* integer (int64 in the file) in [min, max] -> uint64_t */
+	PE_CFG_BOOL,  /* true / false -> bool */
 	PE_CFG_NAME,  /* non-empty string shorter than PE_NAME_MAX -> char[] */
+	PE_CFG_HEX128, /* string of exactly 32 hex digits -> uint8_t[16], first digits first */
+	PE_CFG_PERCENT, /* integer or float percent in [min, max] -> uint32_t parts per million */
+	PE_CFG_FAULT_DIR, /* group of pe_fault_dir_keys -> struct pe_fault_dir */
 };
 
 struct pe_cfg_key {
@@ -65,6 +75,8 @@ static const struct pe_cfg_key pe_engine_keys[] = {
 		source_port_max, 1024, 65535, false),
 	PE_KEY("max_connections", PE_CFG_U32, struct pe_config,
 		max_connections, 16, 1048576, false),
+	PE_KEY("backend_tries", PE_CFG_U32, struct pe_config, backend_tries,
+		1, PE_MAX_BACKENDS, false),
 	{ NULL, 0, 0, 0, 0, false },
 };
 
@@ -93,9 +105,57 @@ static const struct pe_cfg_key pe_backend_keys[] = {
 	{ NULL, 0, 0, 0, 0, false },
 };
 
-/* Keys of the top-level scope, handled by pe_config_load_root(). */
+static const struct pe_cfg_key pe_tcp_keys[] = {
+	PE_KEY("mss", PE_CFG_U16, struct pe_config, tcp_mss, 536, 9000, false),
+	PE_KEY("window_scale", PE_CFG_U8, struct pe_config, tcp_wscale,
+		0, 14, false),
+	PE_KEY("window_scaling", PE_CFG_BOOL, struct pe_config,
+		tcp_window_scaling, 0, 0, false),
+	PE_KEY("sack", PE_CFG_BOOL, struct pe_config, tcp_sack, 0, 0, false),
+	PE_KEY("timestamps", PE_CFG_BOOL, struct pe_config, tcp_timestamps,
+		0, 0, false),
+	PE_KEY("rto_ms", PE_CFG_U32, struct pe_config, tcp_rto_ms,
+		1, 60000, false),
+	PE_KEY("retries", PE_CFG_U32, struct pe_config, tcp_retries,
+		1, 30, false),
+	PE_KEY("hold_max_bytes", PE_CFG_U32, struct pe_config, hold_max_bytes,
+		0, 16777216, false),
+	PE_KEY("cookie_period_s", PE_CFG_U32, struct pe_config,
+		cookie_period_s, 1, 3600, false),
+	PE_KEY("cookie_secret", PE_CFG_HEX128, struct pe_config, cookie_secret,
+		0, 0, false),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+/* fault_injection { rx: { }; tx: { }; }: percentages are 0..100 in the file. */
+static const struct pe_cfg_key pe_fault_dir_keys[] = {
+	PE_KEY("loss", PE_CFG_PERCENT, struct pe_fault_dir, loss_ppm,
+		0, 100, false),
+	PE_KEY("duplicate", PE_CFG_PERCENT, struct pe_fault_dir,
+		duplicate_ppm, 0, 100, false),
+	PE_KEY("reorder", PE_CFG_PERCENT, struct pe_fault_dir, reorder_ppm,
+		0, 100, false),
+	PE_KEY("reorder_us", PE_CFG_U32, struct pe_fault_dir, reorder_us,
+		1, PE_CFG_FAULT_US_MAX, false),
+	PE_KEY("delay_us", PE_CFG_U32, struct pe_fault_dir, delay_us,
+		0, PE_CFG_FAULT_US_MAX, false),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+static const struct pe_cfg_key pe_fault_keys[] = {
+	PE_KEY("seed", PE_CFG_U64, struct pe_fault_conf, seed,
+		0, LLONG_MAX, false),
+	PE_KEY("rx", PE_CFG_FAULT_DIR, struct pe_fault_conf, dir[0],
+		0, 0, false),
+	PE_KEY("tx", PE_CFG_FAULT_DIR, struct pe_fault_conf, dir[1],
+		0, 0, false),
+	{ NULL, 0, 0, 0, 0, false },
+};
+
+/* Keys of the top-level scope, handled by pe_cfg_root(). */
 static const char *const pe_root_keys[] = {
-	"engine", "backends", "selection", "timeouts", NULL,
+	"engine", "backends", "selection", "timeouts", "tcp", "fault_injection",
+	NULL,
 };
 
 /* State of one load: where messages go and which file they name. */
@@ -131,6 +191,9 @@ pe_config_defaults(struct pe_config *cfg)
 	cfg->tcp_retries = 6;
 	cfg->hold_max_bytes = 65536;
 	cfg->cookie_period_s = 64;
+	cfg->fault.seed = 1;
+	cfg->fault.dir[0].reorder_us = 1000;
+	cfg->fault.dir[1].reorder_us = 1000;
 }
 
 /* Format "file:line: key: msg" into ctx->err; always returns -EINVAL. */
@@ -281,7 +344,91 @@ pe_cfg_ipv4(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
-/* Check scalar @s against @k and store it at @base + k->offset. */
+/*
+ * Parse 32 hex digits (either case) into 16 bytes, first digits first. The
+ * value is a secret: messages never quote it.
+ */
+static int
+pe_cfg_hex128(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	uint8_t out[16])
+{
+	const char *str = config_setting_get_string(s);
+	size_t i, len = strlen(str);
+	uint8_t v[16];
+	int d;
+
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)str[i]))
+			return pe_cfg_error_at(ctx, s,
+				"character %zu is not a hex digit", i + 1);
+	if (len != 32)
+		return pe_cfg_error_at(ctx, s,
+			"%zu hex digits, expected exactly 32", len);
+	for (i = 0; i < len; i++) {
+		d = isdigit((unsigned char)str[i]) ? str[i] - '0' :
+			tolower((unsigned char)str[i]) - 'a' + 10;
+		if (i % 2 == 0)
+			v[i / 2] = (uint8_t)(d << 4);
+		else
+			v[i / 2] |= (uint8_t)d;
+	}
+	memcpy(out, v, sizeof(v));
+	return 0;
+}
+
+/*
+ * Percent (integer or float) in [k->min, k->max] -> parts per million,
+ * rounded to the nearest (resolution 0.0001 %).
+ */
+static int
+pe_cfg_percent(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	const struct pe_cfg_key *k, uint32_t *ppm)
+{
+	int type = config_setting_type(s);
+	double v;
+
+	if (type == CONFIG_TYPE_FLOAT)
+		v = config_setting_get_float(s);
+	else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else
+		return pe_cfg_error_at(ctx, s,
+			"expected a percentage (integer or float), got %s",
+			pe_cfg_type_name(type));
+	if (!(v >= (double)k->min && v <= (double)k->max))
+		return pe_cfg_error_at(ctx, s,
+			"%g is out of range %lld..%lld (percent)",
+			v, k->min, k->max);
+	*ppm = (uint32_t)(v * PE_CFG_PPM_PER_PERCENT + 0.5);
+	return 0;
+}
+
+static int pe_cfg_group(const struct pe_cfg_ctx *ctx,
+	const config_setting_t *g, const struct pe_cfg_key *keys, void *base);
+
+/*
+ * One direction of fault_injection. The three probabilities are slices of
+ * one draw (see io/fault_model.h), so together they may not exceed 100 %.
+ */
+static int
+pe_cfg_fault_dir(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	struct pe_fault_dir *dir)
+{
+	uint64_t sum;
+	int ret;
+
+	ret = pe_cfg_group(ctx, g, pe_fault_dir_keys, dir);
+	if (ret != 0)
+		return ret;
+	sum = (uint64_t)dir->loss_ppm + dir->duplicate_ppm + dir->reorder_ppm;
+	if (sum > 100 * PE_CFG_PPM_PER_PERCENT)
+		return pe_cfg_error_at(ctx, g,
+			"loss + duplicate + reorder is %g %%, more than 100 %%",
+			(double)sum / PE_CFG_PPM_PER_PERCENT);
+	return 0;
+}
+
+/* Check the value @s against @k and store it at @base + k->offset. */
 static int
 pe_cfg_scalar(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
 	const struct pe_cfg_key *k, void *base)
@@ -310,8 +457,10 @@ pe_cfg_scalar(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
 				str, PE_NAME_MAX - 1);
 		memcpy(dst, str, strlen(str) + 1);
 		return 0;
+	case PE_CFG_U8:
 	case PE_CFG_U16:
 	case PE_CFG_U32:
+	case PE_CFG_U64:
 		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_INT);
 		if (ret != 0)
 			return ret;
@@ -320,11 +469,30 @@ pe_cfg_scalar(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
 			return pe_cfg_error_at(ctx, s,
 				"%lld is out of range %lld..%lld",
 				v, k->min, k->max);
-		if (k->kind == PE_CFG_U16)
+		if (k->kind == PE_CFG_U8)
+			*(uint8_t *)dst = (uint8_t)v;
+		else if (k->kind == PE_CFG_U16)
 			*(uint16_t *)(void *)dst = (uint16_t)v;
-		else
+		else if (k->kind == PE_CFG_U32)
 			*(uint32_t *)(void *)dst = (uint32_t)v;
+		else
+			*(uint64_t *)(void *)dst = (uint64_t)v;
 		return 0;
+	case PE_CFG_BOOL:
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_BOOL);
+		if (ret != 0)
+			return ret;
+		*(bool *)dst = config_setting_get_bool(s) != 0;
+		return 0;
+	case PE_CFG_HEX128:
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_STRING);
+		if (ret != 0)
+			return ret;
+		return pe_cfg_hex128(ctx, s, (uint8_t *)dst);
+	case PE_CFG_PERCENT:
+		return pe_cfg_percent(ctx, s, k, (uint32_t *)(void *)dst);
+	case PE_CFG_FAULT_DIR:
+		return pe_cfg_fault_dir(ctx, s, (struct pe_fault_dir *)(void *)dst);
 	}
 	return pe_cfg_error_at(ctx, s, "internal: unhandled key kind");
 }
@@ -503,6 +671,27 @@ pe_cfg_root(const struct pe_cfg_ctx *ctx, const config_setting_t *root,
 		ret = pe_cfg_group(ctx, s, pe_timeout_keys, cfg);
 		if (ret != 0)
 			return ret;
+	}
+
+	/*
+	 * window_scaling or sack without timestamps is valid: a SYN-cookie
+	 * SYN-ACK can only keep them in the timestamp, so it offers MSS alone.
+	 */
+	s = config_setting_get_member(root, "tcp");
+	if (s != NULL) {
+		ret = pe_cfg_group(ctx, s, pe_tcp_keys, cfg);
+		if (ret != 0)
+			return ret;
+		cfg->has_cookie_secret =
+			config_setting_get_member(s, "cookie_secret") != NULL;
+	}
+
+	s = config_setting_get_member(root, "fault_injection");
+	if (s != NULL) {
+		ret = pe_cfg_group(ctx, s, pe_fault_keys, &cfg->fault);
+		if (ret != 0)
+			return ret;
+		cfg->fault.enabled = true;
 	}
 
 	return pe_cfg_cross_checks(ctx, engine, cfg);

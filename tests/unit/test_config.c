@@ -46,6 +46,8 @@ expect_error(const char *path, int ret, const char *msg)
 static void
 test_defaults(void **state)
 {
+	unsigned int i;
+
 	(void)state;
 	memset(&cfg, 0xa5, sizeof(cfg));
 	pe_config_defaults(&cfg);
@@ -64,6 +66,26 @@ test_defaults(void **state)
 	assert_int_equal(cfg.arp_retry_ms, 300);
 	assert_int_equal(cfg.arp_retries, 3);
 	assert_int_equal(cfg.backend_holddown_ms, 2000);
+	assert_int_equal(cfg.backend_tries, 3);
+	assert_int_equal(cfg.tcp_mss, 1460);
+	assert_int_equal(cfg.tcp_wscale, 7);
+	assert_true(cfg.tcp_window_scaling);
+	assert_true(cfg.tcp_sack);
+	assert_true(cfg.tcp_timestamps);
+	assert_int_equal(cfg.tcp_rto_ms, 200);
+	assert_int_equal(cfg.tcp_retries, 6);
+	assert_int_equal(cfg.hold_max_bytes, 65536);
+	assert_int_equal(cfg.cookie_period_s, 64);
+	assert_false(cfg.has_cookie_secret);
+	assert_false(cfg.fault.enabled);
+	assert_int_equal(cfg.fault.seed, 1);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(cfg.fault.dir[i].loss_ppm, 0);
+		assert_int_equal(cfg.fault.dir[i].duplicate_ppm, 0);
+		assert_int_equal(cfg.fault.dir[i].reorder_ppm, 0);
+		assert_int_equal(cfg.fault.dir[i].reorder_us, 1000);
+		assert_int_equal(cfg.fault.dir[i].delay_us, 0);
+	}
 }
 
 /* Values of testbed/proxyengine.conf (and its copy config/good.conf). */
@@ -94,6 +116,11 @@ check_testbed_values(const char *path)
 	assert_int_equal(cfg.arp_retry_ms, 300);
 	assert_int_equal(cfg.arp_retries, 3);
 	assert_int_equal(cfg.backend_holddown_ms, 2000);
+	/* the tcp section there is commented out: defaults */
+	assert_int_equal(cfg.backend_tries, 3);
+	assert_int_equal(cfg.tcp_mss, 1460);
+	assert_false(cfg.has_cookie_secret);
+	assert_false(cfg.fault.enabled);
 }
 
 static void
@@ -101,6 +128,47 @@ test_good(void **state)
 {
 	(void)state;
 	check_testbed_values("config/good.conf");
+}
+
+/* Every key of engine.backend_tries, tcp and fault_injection, off its default. */
+static void
+test_good_tcp_fault(void **state)
+{
+	static const uint8_t secret[16] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	const struct pe_fault_dir *rx = &cfg.fault.dir[0];
+	const struct pe_fault_dir *tx = &cfg.fault.dir[1];
+
+	(void)state;
+	assert_int_equal(pe_config_load("config/good_tcp_fault.conf", &cfg,
+		err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(cfg.backend_tries, 5);
+	assert_int_equal(cfg.tcp_mss, 1400);
+	assert_int_equal(cfg.tcp_wscale, 9);
+	assert_false(cfg.tcp_window_scaling);
+	assert_false(cfg.tcp_sack);
+	assert_false(cfg.tcp_timestamps);
+	assert_int_equal(cfg.tcp_rto_ms, 300);
+	assert_int_equal(cfg.tcp_retries, 8);
+	assert_int_equal(cfg.hold_max_bytes, 0);
+	assert_int_equal(cfg.cookie_period_s, 3600);
+	assert_true(cfg.has_cookie_secret);
+	assert_memory_equal(cfg.cookie_secret, secret, sizeof(secret));
+	assert_true(cfg.fault.enabled);
+	assert_true(cfg.fault.seed == 12345678901234567ull);
+	assert_int_equal(rx->loss_ppm, 50000);
+	assert_int_equal(rx->duplicate_ppm, 10000);
+	assert_int_equal(rx->reorder_ppm, 25000);
+	assert_int_equal(rx->reorder_us, 2000);
+	assert_int_equal(rx->delay_us, 0);
+	assert_int_equal(tx->loss_ppm, 1);
+	assert_int_equal(tx->duplicate_ppm, 2500);
+	assert_int_equal(tx->reorder_ppm, 0);
+	assert_int_equal(tx->reorder_us, 1000000);
+	assert_int_equal(tx->delay_us, 1000000);
 }
 
 static void
@@ -292,6 +360,104 @@ test_name_too_long(void **state)
 		"\"backend-with-a-name-of-32-chars!\" is longer than 31 characters");
 }
 
+static void
+test_backend_tries_zero(void **state)
+{
+	(void)state;
+	expect_error("config/backend_tries_zero.conf", -EINVAL,
+		"config/backend_tries_zero.conf:2: engine.backend_tries: "
+		"0 is out of range 1..64");
+}
+
+static void
+test_tcp_wscale_range(void **state)
+{
+	(void)state;
+	expect_error("config/tcp_wscale_range.conf", -EINVAL,
+		"config/tcp_wscale_range.conf:5: tcp.window_scale: "
+		"15 is out of range 0..14");
+}
+
+static void
+test_tcp_secret_hex(void **state)
+{
+	(void)state;
+	expect_error("config/tcp_secret_hex.conf", -EINVAL,
+		"config/tcp_secret_hex.conf:4: tcp.cookie_secret: "
+		"character 31 is not a hex digit");
+}
+
+static void
+test_tcp_secret_len(void **state)
+{
+	(void)state;
+	expect_error("config/tcp_secret_len.conf", -EINVAL,
+		"config/tcp_secret_len.conf:4: tcp.cookie_secret: "
+		"34 hex digits, expected exactly 32");
+}
+
+static void
+test_tcp_bool_type(void **state)
+{
+	(void)state;
+	expect_error("config/tcp_bool_type.conf", -EINVAL,
+		"config/tcp_bool_type.conf:4: tcp.sack: "
+		"expected a boolean, got an integer");
+}
+
+static void
+test_tcp_unknown(void **state)
+{
+	(void)state;
+	expect_error("config/tcp_unknown.conf", -EINVAL,
+		"config/tcp_unknown.conf:5: tcp.wscale: unknown key");
+}
+
+static void
+test_fault_percent_range(void **state)
+{
+	(void)state;
+	expect_error("config/fault_percent_range.conf", -EINVAL,
+		"config/fault_percent_range.conf:5: fault_injection.rx.loss: "
+		"100.5 is out of range 0..100 (percent)");
+}
+
+static void
+test_fault_percent_type(void **state)
+{
+	(void)state;
+	expect_error("config/fault_percent_type.conf", -EINVAL,
+		"config/fault_percent_type.conf:5: fault_injection.tx.loss: "
+		"expected a percentage (integer or float), got a string");
+}
+
+static void
+test_fault_rx_unknown(void **state)
+{
+	(void)state;
+	expect_error("config/fault_rx_unknown.conf", -EINVAL,
+		"config/fault_rx_unknown.conf:7: fault_injection.rx.delay: "
+		"unknown key");
+}
+
+static void
+test_fault_sum(void **state)
+{
+	(void)state;
+	expect_error("config/fault_sum.conf", -EINVAL,
+		"config/fault_sum.conf:4: fault_injection.tx: "
+		"loss + duplicate + reorder is 100.5 %, more than 100 %");
+}
+
+static void
+test_fault_seed_range(void **state)
+{
+	(void)state;
+	expect_error("config/fault_seed_range.conf", -EINVAL,
+		"config/fault_seed_range.conf:4: fault_injection.seed: "
+		"-1 is out of range 0..9223372036854775807");
+}
+
 /* PE_MAX_BACKENDS + 1 distinct backends, written to a temp file. */
 static void
 test_too_many_backends(void **state)
@@ -350,6 +516,18 @@ main(void)
 		cmocka_unit_test(test_backend_not_group),
 		cmocka_unit_test(test_name_too_long),
 		cmocka_unit_test(test_too_many_backends),
+		cmocka_unit_test(test_good_tcp_fault),
+		cmocka_unit_test(test_backend_tries_zero),
+		cmocka_unit_test(test_tcp_wscale_range),
+		cmocka_unit_test(test_tcp_secret_hex),
+		cmocka_unit_test(test_tcp_secret_len),
+		cmocka_unit_test(test_tcp_bool_type),
+		cmocka_unit_test(test_tcp_unknown),
+		cmocka_unit_test(test_fault_percent_range),
+		cmocka_unit_test(test_fault_percent_type),
+		cmocka_unit_test(test_fault_rx_unknown),
+		cmocka_unit_test(test_fault_sum),
+		cmocka_unit_test(test_fault_seed_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
