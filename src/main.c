@@ -26,6 +26,7 @@
 #include "core/counters.h"
 #include "core/engine.h"
 #include "core/log.h"
+#include "io/fault.h"
 #include "io/port.h"
 #include "io/worker.h"
 #include "proxy/lb.h"
@@ -303,6 +304,8 @@ stage_workers_init(void)
 	}
 	pe_eng.workers[opts.main_lcore] = w;
 	pe_eng.n_workers = 1;
+	if (pe_eng.cfg.fault.enabled)
+		pe_fault_log_conf(&pe_eng.cfg.fault);
 	return 0;
 }
 

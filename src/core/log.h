@@ -14,6 +14,7 @@ extern int pe_logtype_main;
 extern int pe_logtype_port;
 extern int pe_logtype_arp;
 extern int pe_logtype_proxy;
+extern int pe_logtype_fault;
 
 #define PE_LOG(level, mod, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, pe_logtype_ ## mod, "pe." #mod ": " fmt "\n", ##__VA_ARGS__)

@@ -12,6 +12,7 @@
 #include "conn/port_alloc.h"
 #include "core/engine.h"
 #include "core/log.h"
+#include "io/fault.h"
 #include "io/worker.h"
 #include "net/arp.h"
 #include "net/net.h"
@@ -64,8 +65,15 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 	w->arp = pe_arp_create(name, socket);
 	if (w->arp == NULL)
 		goto fail_arp;
+	if (pe_eng.cfg.fault.enabled) {
+		w->fault = pe_fault_create(&pe_eng.cfg.fault, queue_id, socket);
+		if (w->fault == NULL)
+			goto fail_fault;
+	}
 	return w;
 
+fail_fault:
+	pe_arp_destroy(w->arp);
 fail_arp:
 	pe_port_alloc_destroy(w->ports);
 fail_ports:
@@ -85,6 +93,7 @@ pe_worker_destroy(struct pe_worker *w)
 {
 	if (w == NULL)
 		return;
+	pe_fault_destroy(w->fault);   /* first: held frames may be ARP-pending or connection data */
 	pe_arp_destroy(w->arp);
 	pe_port_alloc_destroy(w->ports);
 	pe_conn_table_destroy(w->conns);
@@ -92,18 +101,38 @@ pe_worker_destroy(struct pe_worker *w)
 	rte_free(w);
 }
 
-/* Sleep a little when there is nothing to do, so tests' clients and servers keep a core. */
+/*
+ * Sleep a little when there is nothing to do, so tests' clients and servers
+ * keep a core. Never past the release time of a frame fault injection holds
+ * (beyond nanosleep's own overshoot).
+ */
 static void
-idle_backoff(unsigned int *empty_polls)
+idle_backoff(struct pe_worker *w, unsigned int *empty_polls)
 {
-	unsigned int n = ++*empty_polls;
+	unsigned int n = ++*empty_polls, nap_us;
 	struct timespec ts = { 0, 0 };
+	uint64_t next, now, until;
 
 	if (pe_eng.busy_poll || n < IDLE_SPIN_POLLS) {
 		rte_pause();
 		return;
 	}
-	ts.tv_nsec = 1000L * RTE_MIN((n - IDLE_SPIN_POLLS + 1) * 10u, IDLE_SLEEP_MAX_US);
+	nap_us = RTE_MIN((n - IDLE_SPIN_POLLS + 1) * 10u, IDLE_SLEEP_MAX_US);
+	if (unlikely(w->fault != NULL)) {
+		next = pe_fault_next_release(w->fault);
+		now = rte_get_timer_cycles();
+		if (next <= now) {
+			rte_pause();
+			return;
+		}
+		if (next != UINT64_MAX) {
+			until = RTE_MIN(next - now, pe_eng.hz);
+			/* rounded up: waking a little late beats spinning to the release */
+			nap_us = RTE_MIN(nap_us, (unsigned int)((until * 1000000 + pe_eng.hz - 1) /
+					pe_eng.hz));
+		}
+	}
+	ts.tv_nsec = 1000L * nap_us;
 	nanosleep(&ts, NULL);
 }
 
@@ -125,10 +154,16 @@ pe_worker_loop(void *arg)
 		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST), i;
 
 		w->now = rte_get_timer_cycles();
-		for (i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-			pe_net_input(w, pkts[i]);
+		if (unlikely(w->fault != NULL)) {
+			/* due held frames first: they arrived before this burst */
+			pe_fault_release(w);
+			pe_fault_rx(w, pkts, n);
+		} else {
+			for (i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				pe_net_input(w, pkts[i]);
+			}
 		}
 		if (w->now - last_tick >= tick) {
 			last_tick = w->now;
@@ -137,7 +172,7 @@ pe_worker_loop(void *arg)
 		}
 		rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
 		if (n == 0)
-			idle_backoff(&empty_polls);
+			idle_backoff(w, &empty_polls);
 		else
 			empty_polls = 0;
 	}

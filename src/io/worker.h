@@ -9,6 +9,7 @@
 
 #include "core/config_types.h"
 #include "core/counters.h"
+#include "io/fault.h"
 
 struct pe_conn_table;
 struct pe_port_alloc;
@@ -33,6 +34,7 @@ struct pe_worker {
 	uint16_t queue_id;
 	unsigned int lcore;
 	struct rte_eth_dev_tx_buffer *txb;
+	struct pe_fault *fault;           /* NULL unless the config has fault_injection */
 	struct pe_conn_table *conns;
 	struct pe_port_alloc *ports;
 	struct pe_arp_table *arp;
@@ -43,13 +45,31 @@ struct pe_worker {
 
 #define PE_BURST 32
 
-/* Queue @m for transmission on the worker's port (flushed at the end of each burst). */
+/*
+ * Queue @m on the worker's tx buffer (flushed at the end of each burst),
+ * bypassing fault injection: for io/fault.c; everything else calls pe_tx().
+ */
 static inline void
-pe_tx(struct pe_worker *w, struct rte_mbuf *m)
+pe_tx_direct(struct pe_worker *w, struct rte_mbuf *m)
 {
 	PE_CNT_INC(&w->cnt, tx_packets);
 	PE_CNT_ADD(&w->cnt, tx_bytes, rte_pktmbuf_pkt_len(m));
 	rte_eth_tx_buffer(w->port_id, w->queue_id, w->txb, m);
+}
+
+/*
+ * Queue @m for transmission on the worker's port (flushed at the end of each
+ * burst); consumes @m. With fault injection on it goes through the tx
+ * direction first (io/fault.h): it may be lost, duplicated or held.
+ */
+static inline void
+pe_tx(struct pe_worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(w->fault != NULL)) {
+		pe_fault_tx(w, m);
+		return;
+	}
+	pe_tx_direct(w, m);
 }
 
 /* Allocate and set up the worker for @lcore. NULL + rte_errno. */
