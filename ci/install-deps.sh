@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	# build
 	build-essential meson ninja-build pkg-config
-	libdpdk-dev dpdk libpcap-dev libcmocka-dev libconfig-dev
+	libdpdk-dev dpdk libpcap-dev libcmocka-dev libconfig-dev libsodium-dev
 	# testbed
 	iproute2 iputils-ping procps
 	slapd ldap-utils tcpdump

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -230,6 +233,7 @@ stage_eal_init(void)
 		return -rte_errno;
 	}
 	pe_eng.hz = rte_get_timer_hz();
+	pe_eng.wall_offset_s = (uint64_t)time(NULL) - rte_get_timer_cycles() / pe_eng.hz;
 	opts.main_lcore = rte_get_main_lcore();
 	return 0;
 }
@@ -374,7 +378,14 @@ main(int argc, char **argv)
 	}
 	if (opts.profile_path != NULL && load_profile(opts.profile_path) < 0)
 		return EXIT_USAGE;
-	if (getrandom(&pe_eng.cookie_secret, sizeof(pe_eng.cookie_secret), 0) !=
+	if (sodium_init() < 0) {
+		fprintf(stderr, "libsodium: initialisation failed\n");
+		return EXIT_FAILURE;
+	}
+	if (pe_eng.cfg.has_cookie_secret) {
+		memcpy(pe_eng.cookie_secret.master, pe_eng.cfg.cookie_secret,
+				sizeof(pe_eng.cookie_secret.master));
+	} else if (getrandom(&pe_eng.cookie_secret, sizeof(pe_eng.cookie_secret), 0) !=
 			sizeof(pe_eng.cookie_secret)) {
 		fprintf(stderr, "getrandom: %s\n", strerror(errno));
 		return EXIT_FAILURE;

@@ -36,6 +36,8 @@ pe_conn_table_create(const char *name, uint32_t max, int socket)
 	struct pe_conn_table *t;
 	uint32_t i;
 
+	if (pe_hold_next_off < 0 && pe_hold_init() < 0)
+		return NULL;
 	t = rte_zmalloc_socket(name, sizeof(*t), 0, socket);
 	if (t == NULL)
 		goto fail_nomem;
@@ -77,8 +79,7 @@ pe_conn_table_destroy(struct pe_conn_table *t)
 	for (i = 0; i < t->max; i++) {
 		struct pe_conn *c = &t->entries[i];
 
-		if (c->held != NULL)
-			rte_pktmbuf_free(c->held);
+		pe_hold_free(&c->hold);
 		rte_timer_stop(&c->timer);
 	}
 	rte_hash_free(t->hash);
@@ -119,17 +120,23 @@ pe_conn_lookup(struct pe_conn_table *t, const struct pe_conn_key *key, enum pe_s
 	return &t->entries[(uintptr_t)data >> 1];
 }
 
+/* Remove @c's backend key only (the connection moves to another backend). */
+void
+pe_conn_remove_backend(struct pe_conn_table *t, struct pe_conn *c)
+{
+	if (c->flags & PE_CF_BACKEND_KEY)
+		rte_hash_del_key(t->hash, &c->key[PE_SIDE_BACKEND]);
+	c->flags &= (uint8_t)~PE_CF_BACKEND_KEY;
+}
+
 void
 pe_conn_release(struct pe_conn_table *t, struct pe_conn *c)
 {
 	rte_timer_stop(&c->timer);
 	rte_hash_del_key(t->hash, &c->key[PE_SIDE_CLIENT]);
-	if (c->has_backend_key)
+	if (c->flags & PE_CF_BACKEND_KEY)
 		rte_hash_del_key(t->hash, &c->key[PE_SIDE_BACKEND]);
-	if (c->held != NULL) {
-		rte_pktmbuf_free(c->held);
-		c->held = NULL;
-	}
+	pe_hold_free(&c->hold);
 	t->free_stack[t->n_free++] = (uint32_t)(c - t->entries);
 }
 

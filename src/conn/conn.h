@@ -7,40 +7,37 @@
 #include <rte_ether.h>
 #include <rte_timer.h>
 
-struct rte_mbuf;
+#include "conn/conn_types.h"
+#include "conn/hold.h"
 
 /*
- * A proxied connection has two halves, each found by its own 4-tuple:
+ * What the engine knows of one direction of a connection, by sender side s
+ * (all sequence numbers in s's own space):
  *
- *   client c:cport --> VIP:vport  [engine]  source:lport --> backend b:bport
- *            side CLIENT                             side BACKEND
- *
- * Keys are as seen on received packets: remote = packet source, local =
- * packet destination, all in network byte order.
+ *   nxt      next sequence number s will send (highest seen + length)
+ *   rcv_nxt  highest acknowledgment s's peer sent for s's data: its RCV.NXT
+ *   right    highest right window edge s's peer advertised (rcv_nxt + window)
+ *   max_wnd  largest window (bytes) s's peer advertised
+ *   ts_recent  last timestamp value s sent
+ *   win_to   last window field the engine sent toward s (as sent)
  */
-enum pe_side {
-	PE_SIDE_CLIENT = 0,
-	PE_SIDE_BACKEND = 1,
+struct pe_conn_dir {
+	uint32_t nxt;
+	uint32_t rcv_nxt;
+	uint32_t right;
+	uint32_t max_wnd;
+	uint32_t ts_recent;
+	uint16_t win_to;
 };
 
-struct pe_conn_key {
-	uint32_t raddr;
-	uint32_t laddr;
-	uint16_t rport;
-	uint16_t lport;
-};
-
-/* States of a proxied connection; see the transition table in proxy/proxy.c. */
-enum pe_conn_state {
-	PE_CS_WAIT_DATA,    /* client handshake done (cookie), no payload yet */
-	PE_CS_CONNECTING,   /* first payload held, SYN sent to the backend */
-	PE_CS_ESTABLISHED,  /* relaying both ways */
-	PE_CS_FIN_CLIENT,   /* client sent FIN, backend not yet */
-	PE_CS_FIN_BACKEND,  /* backend sent FIN, client not yet */
-	PE_CS_TIME_WAIT,    /* both sent FIN: relay late segments, then free */
-	PE_CS_RESET,        /* aborted: absorb late segments, then free */
-	PE_CS_MAX
-};
+/* Per-connection flags */
+#define PE_CF_BACKEND_KEY  0x01   /* key[PE_SIDE_BACKEND] is in the table */
+#define PE_CF_TS_C         0x02   /* timestamps negotiated with the client */
+#define PE_CF_TS_B         0x04   /* ... and with the backend */
+#define PE_CF_SACK_C       0x08   /* SACK negotiated with the client */
+#define PE_CF_SACK_B       0x10
+#define PE_CF_WS_C         0x20   /* window scaling in effect with the client */
+#define PE_CF_WS_B         0x40
 
 struct pe_conn {
 	struct pe_conn_key key[2];     /* by enum pe_side */
@@ -48,23 +45,42 @@ struct pe_conn {
 	struct rte_ether_addr b_mac;   /* backend's MAC, from ARP */
 	uint8_t state;                 /* enum pe_conn_state */
 	uint8_t be_idx;                /* backend in pe_eng.cfg.backends */
-	uint8_t syn_tries;             /* SYNs sent to the backend */
-	uint8_t has_backend_key;       /* key[PE_SIDE_BACKEND] is in the table */
+	uint8_t syn_tries;             /* SYNs sent to this backend */
+	uint8_t be_tries;              /* backends tried */
+	uint8_t flags;                 /* PE_CF_* */
+	uint8_t retx;                  /* retransmissions of held data so far */
+	/*
+	 * Window scale shifts: c_ws the client's (also offered to the backend),
+	 * e_ws the engine's toward the client, b_ws the backend's. The shift a
+	 * window field carries from side s is ws_in[s]; the one the engine must
+	 * write toward side s is ws_out[s] (0 where scaling is not in effect).
+	 */
+	uint8_t c_ws;
+	uint8_t e_ws;
+	uint8_t b_ws;
+	uint8_t ws_in[2];
+	uint8_t ws_out[2];
 	uint16_t c_mss;                /* client's MSS (cookie class) */
+	uint16_t b_mss;                /* backend's MSS: longer client segments are split */
 	/*
 	 * Sequence spaces. The engine's SYN to the backend reuses the client's
 	 * ISN, so client->backend sequence numbers pass unchanged (d_c2b = 0);
-	 * backend->client numbers move by d_b2c = e_isn - b_isn.
+	 * backend->client numbers move by d_b2c = e_isn - b_isn. Timestamps
+	 * likewise: the client's pass unchanged, the backend's move by d_ts so
+	 * they continue the clock of the engine's SYN-ACK (e_ts).
 	 */
 	uint32_t c_isn;                /* client's ISN */
 	uint32_t e_isn;                /* engine's ISN toward the client (the cookie) */
 	uint32_t b_isn;                /* backend's ISN */
 	uint32_t d_c2b;
 	uint32_t d_b2c;
-	uint32_t nxt[2];               /* by sender side: next sequence number it will send, own space */
+	uint32_t e_ts;                 /* TSval of the engine's SYN-ACK */
+	uint32_t d_ts;
+	struct pe_conn_dir dir[2];     /* by sender side */
 	uint64_t last_seen;            /* TSC of the last segment, either side */
-	uint64_t syn_first;            /* TSC of the first SYN to the backend */
-	struct rte_mbuf *held;         /* first payload while CONNECTING */
+	uint64_t syn_first;            /* TSC of the first SYN to the current backend */
+	uint64_t rto_at;               /* TSC when held data is due again (0: nothing to resend) */
+	struct pe_hold hold;           /* client data while connecting, then until the backend ACKs it */
 	struct rte_timer timer;
 };
 
@@ -84,7 +100,10 @@ int pe_conn_insert(struct pe_conn_table *t, struct pe_conn *c, enum pe_side side
 struct pe_conn *pe_conn_lookup(struct pe_conn_table *t, const struct pe_conn_key *key,
 		enum pe_side *side);
 
-/* Remove @c's keys, stop its timer, free its held mbuf, return it to the pool. */
+/* Forget @c's backend key (before trying another backend). */
+void pe_conn_remove_backend(struct pe_conn_table *t, struct pe_conn *c);
+
+/* Remove @c's keys, stop its timer, free its held mbufs, return it to the pool. */
 void pe_conn_release(struct pe_conn_table *t, struct pe_conn *c);
 
 /* Entries in use. */

@@ -22,6 +22,7 @@ struct pe_engine {
 	uint16_t port_id;
 	struct rte_mempool *pool;
 	uint64_t hz;                 /* timer cycles per second */
+	uint64_t wall_offset_s;      /* wall-clock seconds minus timer seconds, at startup */
 	struct pe_cookie_secret cookie_secret;
 	const struct pe_lb_ops *lb;  /* selection policy */
 	bool busy_poll;              /* never sleep when idle (benchmarks) */

@@ -10,6 +10,7 @@
 #include "core/config_types.h"
 #include "core/counters.h"
 #include "io/fault.h"
+#include "tcp/tcp_cookie.h"
 
 struct pe_conn_table;
 struct pe_port_alloc;
@@ -40,6 +41,9 @@ struct pe_worker {
 	struct pe_arp_table *arp;
 	uint32_t rr_next;                 /* round-robin cursor */
 	struct pe_backend_rt be[PE_MAX_BACKENDS];
+	struct pe_cookie_key cookie_keys[2];  /* this period's SYN-cookie key, the one before */
+	uint64_t challenge_second;        /* TSC second of the challenge-ACK budget */
+	uint32_t challenge_sent;          /* challenge ACKs sent in that second */
 	struct pe_counters cnt;
 };
 

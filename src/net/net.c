@@ -17,7 +17,21 @@
 static void
 icmp_input(struct pe_worker *w, struct rte_mbuf *m, size_t frame_len)
 {
-	int rc = pe_wire_icmp_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), frame_len, &pe_eng.mac);
+	struct pe_icmp_unreach u;
+	int rc;
+
+	rc = pe_wire_icmp_unreach_parse(rte_pktmbuf_mtod(m, uint8_t *), frame_len, &u);
+	if (rc == 0) {
+		pe_proxy_icmp_unreach(w, u.inner, u.seq, u.sport, u.dport);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (rc == -EINVAL) {
+		PE_CNT_INC(&w->cnt, drop_icmp_malformed);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rc = pe_wire_icmp_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), frame_len, &pe_eng.mac);
 
 	if (rc == 0) {
 		PE_CNT_INC(&w->cnt, icmp_echo_reply);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -110,6 +111,45 @@ pe_wire_icmp_echo_reply(uint8_t *frame, size_t len, const struct rte_ether_addr 
 	icmp->icmp_cksum = pe_csum_replace16(icmp->icmp_cksum,
 			rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
 			rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
+	return 0;
+}
+
+int
+pe_wire_icmp_unreach_parse(const uint8_t *frame, size_t len, struct pe_icmp_unreach *u)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	const struct rte_icmp_hdr *icmp;
+	const struct rte_ipv4_hdr *in;
+	const uint8_t *tcp;
+	size_t ihl, ip_len, in_ihl;
+
+	if (len < sizeof(*eth) + sizeof(*ip))
+		return -EINVAL;
+	ihl = rte_ipv4_hdr_len(ip);
+	ip_len = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < sizeof(*ip) || ip_len < ihl + sizeof(*icmp) || sizeof(*eth) + ip_len > len)
+		return -EINVAL;
+	icmp = (const struct rte_icmp_hdr *)((const uint8_t *)ip + ihl);
+	if (rte_raw_cksum(icmp, ip_len - ihl) != 0xffff)
+		return -EINVAL;
+	if (icmp->icmp_type != PE_ICMP_DEST_UNREACH)
+		return -ENOTSUP;
+	/* RFC 792: the quoted datagram's IP header and at least 64 bits of its payload */
+	in = (const struct rte_ipv4_hdr *)(icmp + 1);
+	if (ip_len < ihl + sizeof(*icmp) + sizeof(*in) || (in->version_ihl >> 4) != 4)
+		return -EINVAL;
+	in_ihl = rte_ipv4_hdr_len(in);
+	if (in_ihl < sizeof(*in) || ip_len < ihl + sizeof(*icmp) + in_ihl + 8)
+		return -EINVAL;
+	if (in->next_proto_id != IPPROTO_TCP)
+		return -ENOTSUP;
+	tcp = (const uint8_t *)in + in_ihl;
+	u->code = icmp->icmp_code;
+	u->inner = in;
+	memcpy(&u->sport, tcp, 2);
+	memcpy(&u->dport, tcp + 2, 2);
+	u->seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
 	return 0;
 }
 

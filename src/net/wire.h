@@ -13,6 +13,8 @@
 
 #include <rte_ether.h>
 
+struct rte_ipv4_hdr;
+
 #define PE_IPV4_TTL 64
 
 /* What an Ethernet/IPv4 ARP packet says (RFC 826). */
@@ -44,6 +46,24 @@ int pe_wire_arp_request(uint8_t *buf, size_t cap, const struct rte_ether_addr *m
  * echo request.
  */
 int pe_wire_icmp_echo_reply(uint8_t *frame, size_t len, const struct rte_ether_addr *mac);
+
+#define PE_ICMP_DEST_UNREACH 3
+
+/* What an ICMP destination unreachable about a TCP segment quotes. */
+struct pe_icmp_unreach {
+	uint8_t code;
+	const struct rte_ipv4_hdr *inner;  /* the quoted IPv4 header, inside the frame */
+	uint16_t sport;                    /* quoted TCP ports, network order */
+	uint16_t dport;
+	uint32_t seq;                      /* quoted sequence number, host order */
+};
+
+/*
+ * Parse an ICMP destination unreachable frame (Ethernet + IPv4 + ICMP) that
+ * quotes a TCP segment. 0; -ENOTSUP if it is another ICMP type or quotes
+ * another protocol; -EINVAL if malformed (lengths, checksum, quoted header).
+ */
+int pe_wire_icmp_unreach_parse(const uint8_t *frame, size_t len, struct pe_icmp_unreach *u);
 
 /* A TCP/IPv4 segment to build. */
 struct pe_tcp_spec {

@@ -7,20 +7,30 @@
  *     | <------- SYN-ACK(cookie)|                              |
  *     | ACK ------------------> |  cookie ok: entry WAIT_DATA  |
  *     | data -----------------> |  select backend, hold data   |
+ *     | more data ------------> |  held too (bounded)          |
  *     |                         | SYN(seq = client ISN) ---->  |  CONNECTING
  *     |                         | <------------------ SYN-ACK  |
  *     |                         | held data (acks SYN-ACK) --> |  ESTABLISHED
- *     | <====== relayed both ways, seq/ack translated =======> |
+ *     | <====== relayed both ways, seq/ack/options translated => |
  *
  * The engine never acknowledges client data itself: the backend's ACKs,
- * translated, do. So nothing the client sent is lost if a segment is: the
- * client retransmits it.
+ * translated, do. Held data stays held until the backend acknowledges it
+ * and is retransmitted by the engine meanwhile; everything else the client
+ * retransmits itself. The SYN-ACK is regenerated from the client's
+ * retransmitted SYN (a cookie needs no state).
  *
- * The state machine is the table pe_fsm[state][side][event] below (rule 5):
- * each cell names the action to run and the state to enter.
+ * Options (RFC 7323, RFC 2018): the SYN-ACK offers the client what the
+ * engine can bridge (MSS, and with timestamps also window scale and SACK,
+ * carried through the cookie); the SYN to the backend offers the client's
+ * own values. Mismatches are bridged per segment: windows rescaled,
+ * timestamps shifted, SACK blocks translated or stripped, long client
+ * segments split for a backend with a smaller MSS.
+ *
+ * The state machine is the table pe_fsm[state][side][event] in proxy_fsm.c.
  */
 #include <string.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_timer.h>
 
@@ -34,6 +44,7 @@
 #include "proxy/backend.h"
 #include "proxy/lb.h"
 #include "proxy/proxy.h"
+#include "proxy/proxy_fsm.h"
 #include "tcp/tcp_cookie.h"
 #include "tcp/tcp_opt.h"
 #include "tcp/tcp_out.h"
@@ -41,85 +52,15 @@
 
 RTE_LOG_REGISTER_SUFFIX(pe_logtype_proxy, proxy, INFO);
 
-#define PE_WINDOW 65535          /* advertised in our SYN and SYN-ACK (no window scaling yet) */
+#define PE_SYN_WINDOW 65535      /* window field of SYN and SYN-ACK (never scaled, RFC 7323 §2.2) */
 #define PE_SYN_RTO_MS 250        /* first retransmission of a SYN to a backend, then doubled */
+#define PE_CHALLENGE_PER_S 1000  /* challenge ACK budget per worker and second (RFC 5961 §7) */
+#define PE_OLD_DUP_WINDOW 65535  /* how far before RCV.NXT a retransmission may start */
 
-enum pe_event {
-	EV_SYN,
-	EV_SYNACK,
-	EV_ACK,      /* no payload, no FIN */
-	EV_DATA,
-	EV_FIN,      /* with or without payload */
-	EV_RST,
-	EV_MAX
-};
-
-enum pe_action {
-	ACT_DROP,        /* not acceptable in this state: count and drop */
-	ACT_ABSORB,      /* nothing to do (e.g. a pure ACK before binding) */
-	ACT_BIND,        /* first payload: choose a backend, hold it, SYN */
-	ACT_LATE_DATA,   /* client data while the backend connects: dropped, retransmitted later */
-	ACT_BACKEND_UP,  /* backend SYN-ACK: send the held payload */
-	ACT_REACK,       /* retransmitted backend SYN-ACK: ACK again */
-	ACT_REFUSED,     /* backend RST to our SYN */
-	ACT_RST_REPLY,   /* unacceptable segment on a half-open backend side: RST (RFC 9293 SYN-SENT) */
-	ACT_ABORT,       /* client RST or FIN before the backend is up */
-	ACT_RELAY,       /* translate and forward to the other side */
-	ACT_RECYCLE,     /* new SYN on a closed tuple: free the old entry, answer */
-};
-
-#define SAME PE_CS_MAX
-
-struct pe_transition {
-	uint8_t action;  /* enum pe_action */
-	uint8_t next;    /* enum pe_conn_state, or SAME */
-};
-
-#define T(a, n) { ACT_ ## a, n }
-#define DROP_ALL { T(DROP, SAME), T(DROP, SAME), T(DROP, SAME), T(DROP, SAME), T(DROP, SAME), T(DROP, SAME) }
-
-/* [state][side][event]: events in enum order SYN, SYNACK, ACK, DATA, FIN, RST */
-static const struct pe_transition pe_fsm[PE_CS_MAX][2][EV_MAX] = {
-	[PE_CS_WAIT_DATA] = {
-		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(ABSORB, SAME),
-			T(BIND, PE_CS_CONNECTING), T(ABORT, PE_CS_RESET), T(ABORT, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = DROP_ALL,
-	},
-	[PE_CS_CONNECTING] = {
-		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(ABSORB, SAME),
-			T(LATE_DATA, SAME), T(LATE_DATA, SAME), T(ABORT, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(BACKEND_UP, PE_CS_ESTABLISHED), T(RST_REPLY, SAME),
-			T(RST_REPLY, SAME), T(RST_REPLY, SAME), T(REFUSED, PE_CS_RESET) },
-	},
-	[PE_CS_ESTABLISHED] = {
-		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, PE_CS_FIN_CLIENT), T(RELAY, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(REACK, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, PE_CS_FIN_BACKEND), T(RELAY, PE_CS_RESET) },
-	},
-	[PE_CS_FIN_CLIENT] = {
-		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, SAME), T(RELAY, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, PE_CS_TIME_WAIT), T(RELAY, PE_CS_RESET) },
-	},
-	[PE_CS_FIN_BACKEND] = {
-		[PE_SIDE_CLIENT] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, PE_CS_TIME_WAIT), T(RELAY, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, SAME), T(RELAY, PE_CS_RESET) },
-	},
-	[PE_CS_TIME_WAIT] = {
-		[PE_SIDE_CLIENT] = { T(RECYCLE, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, SAME), T(RELAY, PE_CS_RESET) },
-		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
-			T(RELAY, SAME), T(RELAY, SAME), T(RELAY, PE_CS_RESET) },
-	},
-	[PE_CS_RESET] = {
-		[PE_SIDE_CLIENT] = { T(RECYCLE, SAME), T(DROP, SAME), T(DROP, SAME),
-			T(DROP, SAME), T(DROP, SAME), T(DROP, SAME) },
-		[PE_SIDE_BACKEND] = DROP_ALL,
-	},
+/* A segment as the proxy sees it: net.c's parse plus its options. */
+struct seg_ctx {
+	struct pe_tcp_seg *seg;
+	struct pe_tcp_opts o;
 };
 
 static const enum pe_cnt_id state_counter[PE_CS_MAX] = {
@@ -132,21 +73,19 @@ static const enum pe_cnt_id state_counter[PE_CS_MAX] = {
 	[PE_CS_RESET] = PE_CNT_state_reset,
 };
 
-static enum pe_event
-classify(const struct pe_tcp_seg *seg)
+static inline bool
+cf(const struct pe_conn *c, uint8_t flag)
 {
-	uint8_t f = seg->flags;
-
-	if (f & RTE_TCP_RST_FLAG)
-		return EV_RST;
-	if (f & RTE_TCP_SYN_FLAG)
-		return (f & RTE_TCP_ACK_FLAG) ? EV_SYNACK : EV_SYN;
-	if (f & RTE_TCP_FIN_FLAG)
-		return EV_FIN;
-	return seg->payload_len ? EV_DATA : EV_ACK;
+	return (c->flags & flag) != 0;
 }
 
-/* Re-derive the parsed view of an mbuf that net.c validated earlier (the held payload). */
+static inline enum pe_side
+other(enum pe_side s)
+{
+	return s == PE_SIDE_CLIENT ? PE_SIDE_BACKEND : PE_SIDE_CLIENT;
+}
+
+/* Parse the headers of an mbuf that net.c validated earlier (a held segment). */
 static void
 seg_from_mbuf(struct rte_mbuf *m, struct pe_tcp_seg *seg)
 {
@@ -162,10 +101,47 @@ seg_from_mbuf(struct rte_mbuf *m, struct pe_tcp_seg *seg)
 	seg->flags = seg->tcp->tcp_flags;
 }
 
+static inline uint8_t *
+seg_opts(const struct pe_tcp_seg *seg)
+{
+	return (uint8_t *)(seg->tcp + 1);
+}
+
+static inline size_t
+seg_opts_len(const struct pe_tcp_seg *seg)
+{
+	return seg->hdr_len - sizeof(struct rte_tcp_hdr);
+}
+
 static uint64_t
 now_s(const struct pe_worker *w)
 {
 	return w->now / pe_eng.hz;
+}
+
+/* The engine's timestamp clock: milliseconds (RFC 7323 §5.4 allows 1 ms to 1 s per tick). */
+static uint32_t
+ts_clock(const struct pe_worker *w)
+{
+	return (uint32_t)(w->now / (pe_eng.hz / 1000));
+}
+
+/* The worker's cookie keys for the current period, rotated when a period ends. */
+static const struct pe_cookie_key *
+cookie_keys(struct pe_worker *w)
+{
+	/* wall-clock periods, so that engines sharing the secret agree on them */
+	uint32_t p = pe_cookie_period(now_s(w) + pe_eng.wall_offset_s, pe_eng.cfg.cookie_period_s);
+	struct pe_cookie_key *k = w->cookie_keys;
+
+	if (k[0].period == p && k[1].period == p - 1)
+		return k;
+	if (k[0].period == p - 1 && k[1].period == p - 2)
+		k[1] = k[0];
+	else
+		pe_cookie_key_derive(&pe_eng.cookie_secret, p - 1, &k[1]);
+	pe_cookie_key_derive(&pe_eng.cookie_secret, p, &k[0]);
+	return k;
 }
 
 /* ---- connection life cycle ---------------------------------------------- */
@@ -178,45 +154,85 @@ conn_arm(struct pe_conn *c, uint64_t ticks)
 	rte_timer_reset(&c->timer, ticks, SINGLE, rte_lcore_id(), conn_timer_cb, c);
 }
 
+/* Give back the backend half: its port, its place in the table, the backend's count. */
+static void
+conn_unbind(struct pe_worker *w, struct pe_conn *c)
+{
+	if (!cf(c, PE_CF_BACKEND_KEY))
+		return;
+	pe_port_alloc_put(w->ports, rte_be_to_cpu_16(c->key[PE_SIDE_BACKEND].lport));
+	w->be[c->be_idx].active--;
+	pe_conn_remove_backend(w->conns, c);
+}
+
 static void
 conn_free(struct pe_worker *w, struct pe_conn *c)
 {
-	if (c->has_backend_key) {
-		pe_port_alloc_put(w->ports, rte_be_to_cpu_16(c->key[PE_SIDE_BACKEND].lport));
-		w->be[c->be_idx].active--;
-	}
+	conn_unbind(w, c);
 	pe_conn_release(w->conns, c);
 	PE_CNT_INC(&w->cnt, conn_freed);
+}
+
+/* Arm the timer for whatever is due first: a retransmission or the idle timeout. */
+static void
+conn_arm_relaying(struct pe_worker *w, struct pe_conn *c)
+{
+	uint64_t due = c->last_seen + pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms);
+
+	if (c->rto_at != 0 && c->rto_at < due)
+		due = c->rto_at;
+	conn_arm(c, due > w->now ? due - w->now : 0);
 }
 
 static void
 conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 {
-	if (next == SAME || next == c->state)
+	if (next == PE_FSM_SAME || next == c->state)
 		return;
 	c->state = (uint8_t)next;
 	w->cnt.v[state_counter[next]]++;
 	switch (next) {
 	case PE_CS_WAIT_DATA:
 	case PE_CS_ESTABLISHED:
-		conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms));
+		conn_arm_relaying(w, c);
 		break;
 	case PE_CS_CONNECTING:
 		conn_arm(c, pe_ms_to_tsc(PE_SYN_RTO_MS));
 		break;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
+		c->rto_at = 0;
+		pe_hold_free(&c->hold);
 		conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.linger_ms));
 		break;
 	default:
-		break; /* FIN_*: the idle timer armed in ESTABLISHED keeps running */
+		break; /* FIN_*: the timer armed in ESTABLISHED keeps running */
 	}
 }
 
-/* Segment toward one side of @c carrying only flags (SYN, ACK, RST). */
+/* ---- segments the engine sends itself ------------------------------------ */
+
+/* TSval the engine puts in a segment toward @to: that side's view of its peer's clock. */
+static uint32_t
+ts_toward(const struct pe_conn *c, enum pe_side to)
+{
+	if (to == PE_SIDE_BACKEND)
+		return c->dir[PE_SIDE_CLIENT].ts_recent;
+	if (cf(c, PE_CF_TS_B))
+		return c->dir[PE_SIDE_BACKEND].ts_recent + c->d_ts;
+	return c->e_ts;
+}
+
+static bool
+ts_on(const struct pe_conn *c, enum pe_side side)
+{
+	return cf(c, side == PE_SIDE_CLIENT ? PE_CF_TS_C : PE_CF_TS_B);
+}
+
+/* Segment toward one side of @c carrying no payload. */
 static void
 conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq, uint32_t ack,
-		uint8_t flags, const uint8_t *opts, uint8_t opts_len)
+		uint8_t flags, uint16_t window, const uint8_t *opts, uint8_t opts_len)
 {
 	const struct pe_conn_key *k = &c->key[to];
 	struct pe_tcp_spec s = {
@@ -227,7 +243,7 @@ conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
 		.seq = seq,
 		.ack = ack,
 		.flags = flags,
-		.window = PE_WINDOW,
+		.window = window,
 		.opts = opts,
 		.opts_len = opts_len,
 	};
@@ -244,101 +260,272 @@ conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
 		pe_arp_output(w, k->raddr, m);
 }
 
-/* RST to the client, in its window: before the backend is up our next sequence is e_isn + 1. */
-static void
-conn_rst_client(struct pe_worker *w, struct pe_conn *c)
+/*
+ * The sequence number @to expects next from its peer, in @to's view: the
+ * peer's data @to has acknowledged (@acked), or all the peer has sent.
+ */
+static uint32_t
+seq_toward(const struct pe_conn *c, enum pe_side to, bool acked)
 {
-	uint32_t seq = c->state < PE_CS_ESTABLISHED ? c->e_isn + 1 :
-		pe_seq_to(c->nxt[PE_SIDE_BACKEND], c->d_b2c);
+	const struct pe_conn_dir *peer = &c->dir[other(to)];
 
-	PE_CNT_INC(&w->cnt, rst_sent);
-	conn_send(w, c, PE_SIDE_CLIENT, seq, 0, RTE_TCP_RST_FLAG, NULL, 0);
+	if (to == PE_SIDE_BACKEND)
+		return c->state < PE_CS_ESTABLISHED ? c->c_isn + 1 : acked ? peer->rcv_nxt : peer->nxt;
+	if (c->state < PE_CS_ESTABLISHED)
+		return c->e_isn + 1;
+	return pe_seq_to(acked ? peer->rcv_nxt : peer->nxt, c->d_b2c);
 }
 
+/* An ACK toward @to as its peer would send it: <SEQ=@seq><ACK=RCV.NXT>, with timestamps. */
 static void
-conn_rst_backend(struct pe_worker *w, struct pe_conn *c)
+conn_send_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq)
 {
+	uint8_t opts[PE_TCPOPT_TS_ALIGNED_LEN];
+	uint8_t n = 0;
+
+	if (ts_on(c, to))
+		n = (uint8_t)pe_tcp_opt_put_ts(opts, ts_toward(c, to), c->dir[to].ts_recent);
+	conn_send(w, c, to, seq, c->dir[to].rcv_nxt, RTE_TCP_ACK_FLAG,
+			c->dir[to].win_to != 0 ? c->dir[to].win_to : PE_SYN_WINDOW, opts, n);
+}
+
+/*
+ * RST toward @to. A receiver takes a RST only at exactly its RCV.NXT
+ * (RFC 5961 §3.2); with data in flight the engine cannot know whether that is
+ * where its last ACK said or past what was sent since, so it sends both.
+ */
+static void
+conn_rst(struct pe_worker *w, struct pe_conn *c, enum pe_side to)
+{
+	uint32_t acked = seq_toward(c, to, true), sent = seq_toward(c, to, false);
+
 	PE_CNT_INC(&w->cnt, rst_sent);
-	conn_send(w, c, PE_SIDE_BACKEND, pe_seq_to(c->nxt[PE_SIDE_CLIENT], c->d_c2b), 0,
-			RTE_TCP_RST_FLAG, NULL, 0);
+	conn_send(w, c, to, acked, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+	if (sent != acked) {
+		PE_CNT_INC(&w->cnt, rst_sent);
+		conn_send(w, c, to, sent, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+	}
+}
+
+/* RFC 5961 §3.2/§4: tell the sender where the connection is; rate-limited per worker. */
+static void
+challenge_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side to)
+{
+	uint64_t second = now_s(w);
+
+	if (second != w->challenge_second) {
+		w->challenge_second = second;
+		w->challenge_sent = 0;
+	}
+	if (w->challenge_sent >= PE_CHALLENGE_PER_S) {
+		PE_CNT_INC(&w->cnt, challenge_ack_limited);
+		return;
+	}
+	w->challenge_sent++;
+	PE_CNT_INC(&w->cnt, challenge_ack_sent);
+	conn_send_ack(w, c, to, seq_toward(c, to, true));
 }
 
 static void
 send_backend_syn(struct pe_worker *w, struct pe_conn *c)
 {
-	uint8_t opts[4];
-	uint16_t mss = RTE_MIN(c->c_mss, (uint16_t)(RTE_ETHER_MTU - 40));
+	const struct pe_tcp_opts o = {
+		.has_mss = true,
+		.mss = RTE_MIN(c->c_mss, pe_eng.cfg.tcp_mss),
+		.sack_perm = cf(c, PE_CF_SACK_C),
+		.has_ts = cf(c, PE_CF_TS_C),
+		.ts_val = c->dir[PE_SIDE_CLIENT].ts_recent,
+		.has_wscale = cf(c, PE_CF_WS_C),
+		.wscale = c->c_ws,
+	};
+	uint8_t opts[PE_TCPOPT_SYN_LEN_MAX];
+	/* what the client can take (its window, in bytes), as far as an unscaled field says */
+	uint16_t win = (uint16_t)RTE_MIN(c->dir[PE_SIDE_BACKEND].max_wnd, (uint32_t)PE_SYN_WINDOW);
 
 	if (c->syn_tries < UINT8_MAX)
 		c->syn_tries++;
 	PE_CNT_INC(&w->cnt, backend_syn_sent);
-	conn_send(w, c, PE_SIDE_BACKEND, c->c_isn, 0, RTE_TCP_SYN_FLAG, opts,
-			(uint8_t)pe_tcp_opt_put_mss(opts, mss));
-}
-
-static void
-conn_timer_cb(struct rte_timer *tim, void *arg)
-{
-	struct pe_worker *w = pe_eng.workers[rte_lcore_id()];
-	struct pe_conn *c = arg;
-	uint64_t idle = pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms);
-
-	(void)tim;
-	switch (c->state) {
-	case PE_CS_CONNECTING:
-		if (w->now - c->syn_first >= pe_ms_to_tsc(pe_eng.cfg.connect_timeout_ms)) {
-			PE_CNT_INC(&w->cnt, backend_timeout);
-			pe_backend_failed(w, c->be_idx);
-			conn_rst_client(w, c);
-			conn_rst_backend(w, c);
-			conn_set_state(w, c, PE_CS_RESET);
-			return;
-		}
-		PE_CNT_INC(&w->cnt, backend_syn_retx);
-		send_backend_syn(w, c);
-		conn_arm(c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1u, 4u)));
-		return;
-	case PE_CS_TIME_WAIT:
-	case PE_CS_RESET:
-		conn_free(w, c);
-		return;
-	default:
-		/* idle: traffic only stamps last_seen, the timer re-arms itself lazily */
-		if (w->now - c->last_seen < idle) {
-			conn_arm(c, c->last_seen + idle - w->now);
-			return;
-		}
-		PE_CNT_INC(&w->cnt, idle_timeout);
-		conn_rst_client(w, c);
-		if (c->has_backend_key)
-			conn_rst_backend(w, c);
-		conn_free(w, c);
-		return;
-	}
+	conn_send(w, c, PE_SIDE_BACKEND, c->c_isn, 0, RTE_TCP_SYN_FLAG, win, opts,
+			(uint8_t)pe_tcp_opt_build_syn(opts, &o));
 }
 
 /* ---- relaying ------------------------------------------------------------ */
 
+/* One's complement sum of an options area (offset 20 in the header: word aligned). */
+static uint16_t
+opts_sum(const uint8_t *opts, size_t len)
+{
+	return pe_csum_fold(__rte_raw_cksum(opts, len, 0));
+}
+
 /*
- * Rewrite @seg, received from side @from, into a segment of the other
- * connection and send it: addresses, ports, sequence and acknowledgment
- * numbers translated, checksums updated incrementally.
+ * Translate the options of a segment from @from in place: timestamps moved
+ * into the receiver's view of its peer's clock, SACK blocks into the
+ * receiver's sequence space; options the receiver did not negotiate are
+ * replaced by NOPs. Returns the updated TCP checksum.
+ */
+static uint16_t
+relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t ck)
+{
+	enum pe_side to = other(from);
+	struct pe_tcp_opts *o = &sc->o;
+	uint8_t *opts = seg_opts(sc->seg);
+	size_t len = seg_opts_len(sc->seg);
+	uint16_t before;
+
+	if (!o->has_ts && o->sack_off == PE_TCPOPT_ABSENT)
+		return ck;
+	before = opts_sum(opts, len);
+	if (o->has_ts) {
+		if (!ts_on(c, to))
+			pe_tcp_opt_strip(opts, o->ts_off, 10);
+		else if (from == PE_SIDE_CLIENT)
+			pe_tcp_opt_set_ts(opts, o, o->ts_val, o->ts_ecr - c->d_ts);
+		else
+			pe_tcp_opt_set_ts(opts, o, o->ts_val + c->d_ts, o->ts_ecr);
+	}
+	if (o->sack_off != PE_TCPOPT_ABSENT) {
+		if (!cf(c, to == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B))
+			pe_tcp_opt_strip(opts, o->sack_off, pe_tcp_opt_sack_len(o));
+		else if (from == PE_SIDE_CLIENT)
+			pe_tcp_opt_sack_shift(opts, o, (uint32_t)-c->d_b2c);
+		else
+			pe_tcp_opt_sack_shift(opts, o, c->d_c2b);
+	}
+	return pe_csum_replace16(ck, before, opts_sum(opts, len));
+}
+
+/* Learn from a segment of @from what its peer may send next (ACK, window, timestamp). */
+static void
+track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
+{
+	const struct pe_tcp_seg *seg = sc->seg;
+	struct pe_conn_dir *mine = &c->dir[from], *peer = &c->dir[other(from)];
+	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
+
+	if (pe_seq_gt(end, mine->nxt))
+		mine->nxt = end;
+	if (sc->o.has_ts)
+		mine->ts_recent = sc->o.ts_val;
+	if (seg->flags & RTE_TCP_ACK_FLAG) {
+		/* the ACK in the peer's own sequence space */
+		uint32_t ack = from == PE_SIDE_CLIENT ? pe_seq_from(seg->ack, c->d_b2c) :
+			pe_seq_from(seg->ack, c->d_c2b);
+		uint32_t wnd = (uint32_t)rte_be_to_cpu_16(seg->tcp->rx_win) << c->ws_in[from];
+
+		if (pe_seq_gt(ack, peer->rcv_nxt))
+			peer->rcv_nxt = ack;
+		if (pe_seq_gt(ack + wnd, peer->right))
+			peer->right = ack + wnd;
+		if (wnd > peer->max_wnd)
+			peer->max_wnd = wnd;
+	}
+}
+
+/*
+ * Is a segment from @from inside what its receiver can accept? Retransmissions
+ * of data up to PE_OLD_DUP_WINDOW (or the largest window) before RCV.NXT and
+ * window probes pass: the receiver itself answers them.
+ */
+static bool
+in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *seg)
+{
+	const struct pe_conn_dir *d = &c->dir[from];
+	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
+	uint32_t back = RTE_MAX(d->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
+	/* rescaling rounds a window up to one unit of the sender's scale */
+	uint32_t slack = 1u << c->ws_out[from];
+
+	if (pe_tcp_seg_len(seg) == 0)
+		return true;
+	if (pe_seq_gt(seg->seq, d->right + slack))
+		return false;
+	return pe_seq_geq(end, d->rcv_nxt - back);
+}
+
+static void
+count_relay(struct pe_worker *w, enum pe_side from, uint8_t flags)
+{
+	if (from == PE_SIDE_CLIENT) {
+		PE_CNT_INC(&w->cnt, relayed_c2b);
+		if (flags & RTE_TCP_FIN_FLAG)
+			PE_CNT_INC(&w->cnt, fin_relayed_c2b);
+		if (flags & RTE_TCP_RST_FLAG)
+			PE_CNT_INC(&w->cnt, rst_relayed_c2b);
+	} else {
+		PE_CNT_INC(&w->cnt, relayed_b2c);
+		if (flags & RTE_TCP_FIN_FLAG)
+			PE_CNT_INC(&w->cnt, fin_relayed_b2c);
+		if (flags & RTE_TCP_RST_FLAG)
+			PE_CNT_INC(&w->cnt, rst_relayed_b2c);
+	}
+}
+
+/*
+ * Send the translated segment @m (headers already rewritten, checksum
+ * valid) as pieces of at most @mss payload bytes: copies of its headers,
+ * consecutive sequence numbers, FIN and PSH on the last piece only.
  */
 static void
-relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct pe_tcp_seg *seg)
+send_split(struct pe_worker *w, struct pe_tcp_seg *seg, uint16_t mss)
 {
-	enum pe_side to = (enum pe_side)!from;
+	uint16_t hdrs = (uint16_t)((uint8_t *)seg->tcp - (uint8_t *)seg->eth) + seg->hdr_len;
+	const uint8_t *payload = (const uint8_t *)seg->eth + hdrs;
+	uint32_t seq = rte_be_to_cpu_32(seg->tcp->sent_seq);
+	uint16_t off;
+
+	for (off = 0; off < seg->payload_len; off += mss) {
+		uint16_t n = RTE_MIN(mss, (uint16_t)(seg->payload_len - off));
+		bool last = off + n == seg->payload_len;
+		struct rte_mbuf *p = rte_pktmbuf_alloc(pe_eng.pool);
+		struct rte_ipv4_hdr *ip;
+		struct rte_tcp_hdr *tcp;
+		uint8_t *b;
+
+		if (p == NULL || (b = (uint8_t *)rte_pktmbuf_append(p, hdrs + n)) == NULL) {
+			rte_pktmbuf_free(p);
+			PE_CNT_INC(&w->cnt, drop_nombuf);
+			break;
+		}
+		memcpy(b, seg->eth, hdrs);
+		memcpy(b + hdrs, payload + off, n);
+		ip = (struct rte_ipv4_hdr *)(b + sizeof(struct rte_ether_hdr));
+		tcp = (struct rte_tcp_hdr *)((uint8_t *)ip + rte_ipv4_hdr_len(ip));
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(hdrs - sizeof(struct rte_ether_hdr) + n));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		tcp->sent_seq = rte_cpu_to_be_32(seq + off);
+		if (!last)
+			tcp->tcp_flags &= (uint8_t)~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+		tcp->cksum = 0;
+		tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
+		PE_CNT_INC(&w->cnt, segments_split);
+		pe_tx(w, p);
+	}
+	rte_pktmbuf_free(seg->m);
+	seg->m = NULL;
+}
+
+/*
+ * Rewrite the segment of @sc, received from side @from, into a segment of
+ * the other connection and send it: addresses, ports, sequence and
+ * acknowledgment numbers, window and options translated, checksums updated
+ * incrementally.
+ */
+static void
+relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx *sc)
+{
+	struct pe_tcp_seg *seg = sc->seg;
+	enum pe_side to = other(from);
 	const struct pe_conn_key *k = &c->key[to];
 	struct rte_ipv4_hdr *ip = seg->ip;
 	struct rte_tcp_hdr *tcp = seg->tcp;
 	uint32_t d_seq = from == PE_SIDE_CLIENT ? c->d_c2b : c->d_b2c;
 	uint32_t d_ack = from == PE_SIDE_CLIENT ? c->d_b2c : c->d_c2b;
-	uint32_t seq_end = seg->seq + pe_tcp_seg_len(seg);
+	uint16_t ck = tcp->cksum, win;
 	uint32_t v;
-	uint16_t ck = tcp->cksum;
 
-	if (pe_seq_gt(seq_end, c->nxt[from]))
-		c->nxt[from] = seq_end;
+	track(c, from, sc);
 
 	rte_ether_addr_copy(&pe_eng.mac, &seg->eth->src_addr);
 	rte_ether_addr_copy(to == PE_SIDE_CLIENT ? &c->c_mac : &c->b_mac, &seg->eth->dst_addr);
@@ -363,49 +550,81 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct pe_tcp_s
 		ck = pe_csum_replace32(ck, tcp->recv_ack, v);
 		tcp->recv_ack = v;
 	}
-	tcp->cksum = ck;
+	win = rte_cpu_to_be_16(pe_tcp_win_rescale(rte_be_to_cpu_16(tcp->rx_win),
+			c->ws_in[from], c->ws_out[to]));
+	ck = pe_csum_replace16(ck, tcp->rx_win, win);
+	tcp->rx_win = win;
+	c->dir[to].win_to = rte_be_to_cpu_16(win);
+	tcp->cksum = relay_options(c, from, sc, ck);
 
-	if (from == PE_SIDE_CLIENT) {
-		PE_CNT_INC(&w->cnt, relayed_c2b);
-		if (seg->flags & RTE_TCP_FIN_FLAG)
-			PE_CNT_INC(&w->cnt, fin_relayed_c2b);
-		if (seg->flags & RTE_TCP_RST_FLAG)
-			PE_CNT_INC(&w->cnt, rst_relayed_c2b);
-	} else {
-		PE_CNT_INC(&w->cnt, relayed_b2c);
-		if (seg->flags & RTE_TCP_FIN_FLAG)
-			PE_CNT_INC(&w->cnt, fin_relayed_b2c);
-		if (seg->flags & RTE_TCP_RST_FLAG)
-			PE_CNT_INC(&w->cnt, rst_relayed_b2c);
+	count_relay(w, from, seg->flags);
+	if (from == PE_SIDE_CLIENT && seg->payload_len + seg_opts_len(seg) > c->b_mss) {
+		send_split(w, seg, (uint16_t)(c->b_mss - seg_opts_len(seg)));
+		return;
 	}
 	pe_tx(w, seg->m);
 	seg->m = NULL;
 }
 
-/* ---- actions ------------------------------------------------------------- */
-
-/* Returns false when the connection was refused and freed. */
-static bool
-act_bind(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+/* Relay a copy of the held segment @m (which stays held, untranslated). */
+static void
+relay_held(struct pe_worker *w, struct pe_conn *c, struct rte_mbuf *m)
 {
+	struct rte_mbuf *copy = rte_pktmbuf_copy(m, pe_eng.pool, 0, UINT32_MAX);
+	struct pe_tcp_seg seg;
+	struct seg_ctx sc = { .seg = &seg };
+
+	if (copy == NULL) {
+		PE_CNT_INC(&w->cnt, drop_nombuf);
+		return;
+	}
+	seg_from_mbuf(copy, &seg);
+	/* options were validated when the segment arrived */
+	(void)pe_tcp_opt_parse(seg_opts(&seg), seg_opts_len(&seg), &sc.o);
+	relay(w, c, PE_SIDE_CLIENT, &sc);
+}
+
+/* Forget held data the backend has acknowledged (it holds all of it or nothing). */
+static void
+hold_release_acked(struct pe_conn *c)
+{
+	if (c->hold.n != 0 && c->state >= PE_CS_ESTABLISHED &&
+			pe_seq_geq(c->dir[PE_SIDE_CLIENT].rcv_nxt, c->hold.end)) {
+		pe_hold_free(&c->hold);
+		c->rto_at = 0;
+		c->retx = 0;
+	}
+}
+
+/* ---- binding and failover ----------------------------------------------- */
+
+/* Choose a backend, take a port, enter the backend key, send the SYN. false if none. */
+static bool
+bind_backend(struct pe_worker *w, struct pe_conn *c)
+{
+	const struct pe_tcp_seg *first;
+	struct pe_tcp_seg s;
 	const struct pe_backend_conf *be;
 	struct pe_select_ctx ctx = {
 		.client_addr = c->key[PE_SIDE_CLIENT].raddr,
 		.client_port = c->key[PE_SIDE_CLIENT].rport,
-		.payload = (const uint8_t *)seg->tcp + seg->hdr_len,
-		.payload_len = seg->payload_len,
 	};
 	int idx, port;
+
+	seg_from_mbuf(c->hold.head, &s);
+	first = &s;
+	ctx.payload = (const uint8_t *)first->tcp + first->hdr_len;
+	ctx.payload_len = first->payload_len;
 
 	idx = pe_eng.lb->select(w, &ctx);
 	if (idx < 0) {
 		PE_CNT_INC(&w->cnt, no_backend);
-		goto refuse;
+		return false;
 	}
 	port = pe_port_alloc_get(w->ports);
 	if (port < 0) {
 		PE_CNT_INC(&w->cnt, drop_port_exhausted);
-		goto refuse;
+		return false;
 	}
 	be = &pe_eng.cfg.backends[idx];
 	c->be_idx = (uint8_t)idx;
@@ -418,29 +637,158 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 	if (pe_conn_insert(w->conns, c, PE_SIDE_BACKEND) < 0) {
 		pe_port_alloc_put(w->ports, (uint16_t)port);
 		PE_CNT_INC(&w->cnt, drop_conn_table_full);
-		goto refuse;
+		return false;
 	}
-	c->has_backend_key = 1;
+	c->flags |= PE_CF_BACKEND_KEY;
+	c->be_tries++;
 	w->be[idx].selected++;
 	w->be[idx].active++;
 	PE_CNT_INC(&w->cnt, backend_selected);
 
-	c->held = seg->m;
-	seg->m = NULL;
+	c->syn_tries = 0;
 	c->syn_first = w->now;
 	send_backend_syn(w, c);
 	return true;
-
-refuse:
-	conn_rst_client(w, c);
-	conn_free(w, c);
-	return false;
 }
 
-static bool
-act_backend_up(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+/*
+ * The backend failed before sending anything to the client: try the next
+ * one the policy offers (up to engine.backend_tries), else RST the client.
+ * Returns the state to enter.
+ */
+static unsigned int
+failover(struct pe_worker *w, struct pe_conn *c)
 {
-	struct pe_tcp_seg held;
+	pe_backend_failed(w, c->be_idx);
+	conn_unbind(w, c);
+	if (c->be_tries < pe_eng.cfg.backend_tries && bind_backend(w, c)) {
+		PE_CNT_INC(&w->cnt, backend_failover);
+		conn_arm(c, pe_ms_to_tsc(PE_SYN_RTO_MS));
+		return PE_FSM_SAME;
+	}
+	conn_rst(w, c, PE_SIDE_CLIENT);
+	return PE_CS_RESET;
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void
+conn_abort_both(struct pe_worker *w, struct pe_conn *c)
+{
+	conn_rst(w, c, PE_SIDE_CLIENT);
+	if (cf(c, PE_CF_BACKEND_KEY) && c->state >= PE_CS_CONNECTING)
+		conn_rst(w, c, PE_SIDE_BACKEND);
+}
+
+/* Held data not yet acknowledged by the backend: send it again, with backoff. */
+static void
+retransmit_held(struct pe_worker *w, struct pe_conn *c)
+{
+	struct rte_mbuf *m;
+
+	if (c->retx >= pe_eng.cfg.tcp_retries) {
+		PE_CNT_INC(&w->cnt, held_retx_exhausted);
+		conn_abort_both(w, c);
+		conn_set_state(w, c, PE_CS_RESET);
+		return;
+	}
+	c->retx++;
+	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
+		PE_CNT_INC(&w->cnt, held_retx);
+		relay_held(w, c, m);
+	}
+	c->rto_at = w->now + (pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) << RTE_MIN(c->retx, 6u));
+	conn_arm_relaying(w, c);
+}
+
+static void
+conn_timer_cb(struct rte_timer *tim, void *arg)
+{
+	struct pe_worker *w = pe_eng.workers[rte_lcore_id()];
+	struct pe_conn *c = arg;
+	uint64_t idle = pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms);
+
+	(void)tim;
+	switch (c->state) {
+	case PE_CS_CONNECTING:
+		if (w->now - c->syn_first >= pe_ms_to_tsc(pe_eng.cfg.connect_timeout_ms)) {
+			PE_CNT_INC(&w->cnt, backend_timeout);
+			conn_set_state(w, c, failover(w, c));
+			return;
+		}
+		PE_CNT_INC(&w->cnt, backend_syn_retx);
+		send_backend_syn(w, c);
+		conn_arm(c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1u, 4u)));
+		return;
+	case PE_CS_TIME_WAIT:
+	case PE_CS_RESET:
+		conn_free(w, c);
+		return;
+	default:
+		if (c->rto_at != 0 && w->now >= c->rto_at) {
+			retransmit_held(w, c);
+			return;
+		}
+		/* idle: traffic only stamps last_seen, the timer re-arms itself lazily */
+		if (w->now - c->last_seen < idle) {
+			conn_arm_relaying(w, c);
+			return;
+		}
+		PE_CNT_INC(&w->cnt, idle_timeout);
+		conn_abort_both(w, c);
+		conn_free(w, c);
+		return;
+	}
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+/* Hold client data while the backend connects; false when over the limit (not held). */
+static bool
+hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+{
+	if (c->hold.bytes + seg->payload_len > pe_eng.cfg.hold_max_bytes && c->hold.n != 0) {
+		PE_CNT_INC(&w->cnt, drop_hold_full);
+		return false;
+	}
+	pe_hold_append(&c->hold, seg->m, seg->payload_len, seg->seq + pe_tcp_seg_len(seg));
+	if (pe_seq_gt(c->hold.end, c->dir[PE_SIDE_CLIENT].nxt))
+		c->dir[PE_SIDE_CLIENT].nxt = c->hold.end;
+	seg->m = NULL;
+	PE_CNT_INC(&w->cnt, held_segments);
+	return true;
+}
+
+/* Returns the state to enter, or -1 when the connection was refused and freed. */
+static int
+act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
+{
+	struct pe_tcp_seg *seg = sc->seg;
+
+	/* the first payload must acknowledge our SYN-ACK, or its ACK cannot be translated */
+	if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1) {
+		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		return PE_FSM_SAME;
+	}
+	track(c, PE_SIDE_CLIENT, sc);
+	hold(w, c, seg);
+	if (!bind_backend(w, c)) {
+		conn_rst(w, c, PE_SIDE_CLIENT);
+		conn_free(w, c);
+		return -1;
+	}
+	return PE_CS_CONNECTING;
+}
+
+static int
+act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
+{
+	struct pe_tcp_seg *seg = sc->seg;
+	const struct pe_tcp_opts *o = &sc->o;
+	struct pe_conn_dir *cd = &c->dir[PE_SIDE_CLIENT], *bd = &c->dir[PE_SIDE_BACKEND];
+	uint32_t client_wnd = bd->max_wnd;
+	bool fin = false;
+	struct rte_mbuf *m;
 
 	if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->c_isn + 1) {
 		/*
@@ -450,31 +798,83 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 		 */
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
 		pe_tcp_send_rst_reply(w, seg);
-		return false;
+		return PE_FSM_SAME;
 	}
 	c->b_isn = seg->seq;
 	c->d_b2c = pe_seq_delta(c->b_isn, c->e_isn);
-	c->nxt[PE_SIDE_BACKEND] = c->b_isn + 1;
+	c->b_mss = o->has_mss ? RTE_MAX(o->mss, (uint16_t)64) : PE_TCP_DEFAULT_MSS;
+	if (o->has_ts && cf(c, PE_CF_TS_C)) {
+		c->flags |= PE_CF_TS_B;
+		c->d_ts = c->e_ts - o->ts_val;
+		bd->ts_recent = o->ts_val;
+	}
+	if (o->sack_perm && cf(c, PE_CF_SACK_C))
+		c->flags |= PE_CF_SACK_B;
+	if (o->has_wscale && cf(c, PE_CF_WS_C)) {
+		c->flags |= PE_CF_WS_B;
+		c->b_ws = RTE_MIN(o->wscale, (uint8_t)PE_TCP_MAX_WSCALE);
+		c->ws_in[PE_SIDE_BACKEND] = c->b_ws;
+		c->ws_out[PE_SIDE_BACKEND] = c->c_ws;
+	}
+	/* the backend's data may fill what the client's window allows */
+	bd->nxt = c->b_isn + 1;
+	bd->rcv_nxt = c->b_isn + 1;
+	bd->right = c->b_isn + 1 + client_wnd;
+	/* the client's data: what the backend's SYN-ACK window allows (SYN windows are unscaled) */
+	if (pe_seq_gt(seg->ack, cd->rcv_nxt))
+		cd->rcv_nxt = seg->ack;
+	if (pe_seq_gt(seg->ack + rte_be_to_cpu_16(seg->tcp->rx_win), cd->right))
+		cd->right = seg->ack + rte_be_to_cpu_16(seg->tcp->rx_win);
+	cd->max_wnd = RTE_MAX(cd->max_wnd, (uint32_t)rte_be_to_cpu_16(seg->tcp->rx_win));
 	rte_ether_addr_copy(&seg->eth->src_addr, &c->b_mac);
 	PE_CNT_INC(&w->cnt, backend_connected);
 
-	/* the held payload carries ACK = e_isn + 1, which translates to b_isn + 1 */
-	seg_from_mbuf(c->held, &held);
-	c->held = NULL;
-	relay(w, c, PE_SIDE_CLIENT, &held);
-	return true;
+	/* the held data carries ACK = e_isn + 1, which translates to b_isn + 1: it ACKs the SYN-ACK */
+	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
+		struct pe_tcp_seg h;
+
+		seg_from_mbuf(m, &h);
+		fin |= (h.flags & RTE_TCP_FIN_FLAG) != 0;
+		relay_held(w, c, m);
+	}
+	c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
+	c->retx = 0;
+	return fin ? PE_CS_FIN_CLIENT : PE_CS_ESTABLISHED;
+}
+
+/*
+ * RFC 5961 §3.2 for a RST from @from: acceptable only at exactly the
+ * receiver's RCV.NXT (or the sender's own SND.NXT, which equals it once all
+ * is acknowledged); elsewhere in the window it earns a challenge ACK,
+ * outside it is ignored.
+ */
+static bool
+rst_acceptable(struct pe_worker *w, struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *seg)
+{
+	const struct pe_conn_dir *d = &c->dir[from];
+
+	if (seg->seq == d->rcv_nxt || seg->seq == d->nxt)
+		return true;
+	if (pe_seq_in(seg->seq, d->rcv_nxt, d->right + 1))
+		challenge_ack(w, c, from);
+	else
+		PE_CNT_INC(&w->cnt, drop_rst_out_of_window);
+	return false;
 }
 
 /* ---- input --------------------------------------------------------------- */
 
 static void
-answer_syn(struct pe_worker *w, struct pe_tcp_seg *seg)
+answer_syn(struct pe_worker *w, struct seg_ctx *sc)
 {
+	const struct pe_tcp_seg *seg = sc->seg;
+	const struct pe_tcp_opts *in = &sc->o;
+	const struct pe_config *cfg = &pe_eng.cfg;
 	const struct pe_cookie_tuple t = {
 		.saddr = seg->ip->src_addr, .daddr = seg->ip->dst_addr,
 		.sport = seg->tcp->src_port, .dport = seg->tcp->dst_port,
 	};
-	struct pe_tcp_opts o;
+	struct pe_tcp_opts out = { .has_mss = true, .mss = cfg->tcp_mss };
 	struct pe_tcp_spec s = {
 		.saddr = seg->ip->dst_addr,
 		.daddr = seg->ip->src_addr,
@@ -482,21 +882,31 @@ answer_syn(struct pe_worker *w, struct pe_tcp_seg *seg)
 		.dport = seg->tcp->src_port,
 		.ack = seg->seq + 1,
 		.flags = RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
-		.window = PE_WINDOW,
+		.window = PE_SYN_WINDOW,
 	};
-	uint8_t opts[4];
-	unsigned int mss_idx;
+	uint8_t opts[PE_TCPOPT_SYN_LEN_MAX];
 
 	PE_CNT_INC(&w->cnt, syn_rx);
-	if (pe_tcp_opt_parse((const uint8_t *)(seg->tcp + 1), seg->hdr_len - sizeof(*seg->tcp), &o) < 0) {
-		PE_CNT_INC(&w->cnt, drop_tcp_malformed);
-		return;
+	/* without timestamps there is nowhere to keep window scale and SACK (as Linux) */
+	if (in->has_ts && cfg->tcp_timestamps) {
+		struct pe_cookie_opts co = {
+			.wscale_ok = in->has_wscale && cfg->tcp_window_scaling,
+			.wscale = RTE_MIN(in->wscale, (uint8_t)PE_TCP_MAX_WSCALE),
+			.sack_ok = in->sack_perm && cfg->tcp_sack,
+		};
+
+		out.has_ts = true;
+		out.ts_val = pe_cookie_ts_encode(ts_clock(w) +
+				pe_cookie_ts_offset(&pe_eng.cookie_secret, t.saddr, t.daddr), &co);
+		out.ts_ecr = in->ts_val;
+		out.sack_perm = co.sack_ok;
+		out.has_wscale = co.wscale_ok;
+		out.wscale = cfg->tcp_wscale;
 	}
-	mss_idx = pe_cookie_mss_index(o.has_mss ? o.mss : PE_TCP_DEFAULT_MSS);
-	s.seq = pe_cookie_make(&pe_eng.cookie_secret, &t, seg->seq,
-			pe_cookie_period(now_s(w)), mss_idx);
+	s.seq = pe_cookie_make(&cookie_keys(w)[0], &t, seg->seq,
+			pe_cookie_mss_index(in->has_mss ? in->mss : PE_TCP_DEFAULT_MSS));
 	s.opts = opts;
-	s.opts_len = (uint8_t)pe_tcp_opt_put_mss(opts, RTE_ETHER_MTU - 40);
+	s.opts_len = (uint8_t)pe_tcp_opt_build_syn(opts, &out);
 	rte_ether_addr_copy(&pe_eng.mac, &s.src_mac);
 	rte_ether_addr_copy(&seg->eth->src_addr, &s.dst_mac);
 	PE_CNT_INC(&w->cnt, synack_cookie_sent);
@@ -505,17 +915,20 @@ answer_syn(struct pe_worker *w, struct pe_tcp_seg *seg)
 
 /* An ACK for no connection on the VIP: a valid cookie creates the entry. */
 static struct pe_conn *
-accept_cookie(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_key *key)
+accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key *key)
 {
+	struct pe_tcp_seg *seg = sc->seg;
+	const struct pe_tcp_opts *o = &sc->o;
 	const struct pe_cookie_tuple t = {
 		.saddr = key->raddr, .daddr = key->laddr, .sport = key->rport, .dport = key->lport,
 	};
+	struct pe_cookie_opts co = { 0 };
 	struct pe_conn *c;
 	int mss_idx;
 
-	mss_idx = pe_cookie_check(&pe_eng.cookie_secret, &t, seg->seq - 1, seg->ack - 1,
-			pe_cookie_period(now_s(w)));
-	if (mss_idx < 0) {
+	mss_idx = pe_cookie_check(cookie_keys(w), 2, &t, seg->seq - 1, seg->ack - 1);
+	if (mss_idx < 0 || (o->has_ts && pe_eng.cfg.tcp_timestamps &&
+			pe_cookie_ts_decode(o->ts_ecr, &co) < 0)) {
 		PE_CNT_INC(&w->cnt, drop_cookie_bad);
 		pe_tcp_send_rst_reply(w, seg);
 		return NULL;
@@ -531,7 +944,30 @@ accept_cookie(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_
 	c->c_isn = seg->seq - 1;
 	c->e_isn = seg->ack - 1;
 	c->c_mss = pe_cookie_mss_table[mss_idx];
-	c->nxt[PE_SIDE_CLIENT] = seg->seq;
+	if (o->has_ts && pe_eng.cfg.tcp_timestamps) {
+		c->flags |= PE_CF_TS_C;
+		c->e_ts = o->ts_ecr;
+		c->dir[PE_SIDE_CLIENT].ts_recent = o->ts_val;
+		if (co.sack_ok)
+			c->flags |= PE_CF_SACK_C;
+		if (co.wscale_ok) {
+			c->flags |= PE_CF_WS_C;
+			c->c_ws = co.wscale;
+			c->e_ws = pe_eng.cfg.tcp_wscale;
+			c->ws_in[PE_SIDE_CLIENT] = c->c_ws;
+			c->ws_out[PE_SIDE_CLIENT] = c->e_ws;
+		}
+		if (co.sack_ok || co.wscale_ok)
+			PE_CNT_INC(&w->cnt, cookie_ts_options);
+	}
+	/* client data: the engine offered PE_SYN_WINDOW in its SYN-ACK, nothing is acknowledged yet */
+	c->dir[PE_SIDE_CLIENT].nxt = seg->seq;
+	c->dir[PE_SIDE_CLIENT].rcv_nxt = seg->seq;
+	c->dir[PE_SIDE_CLIENT].right = seg->seq + PE_SYN_WINDOW;
+	/* the client's window, for the backend's data once it is up (see act_backend_up) */
+	c->dir[PE_SIDE_BACKEND].max_wnd = (uint32_t)rte_be_to_cpu_16(seg->tcp->rx_win) <<
+		c->ws_in[PE_SIDE_CLIENT];
+	c->b_mss = PE_TCP_DEFAULT_MSS;
 	c->state = PE_CS_MAX; /* so that entering WAIT_DATA is a transition */
 	if (pe_conn_insert(w->conns, c, PE_SIDE_CLIENT) < 0) {
 		pe_conn_release(w->conns, c);
@@ -541,6 +977,7 @@ accept_cookie(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_
 	}
 	PE_CNT_INC(&w->cnt, cookie_ok);
 	PE_CNT_INC(&w->cnt, conn_created);
+	c->last_seen = w->now;
 	conn_set_state(w, c, PE_CS_WAIT_DATA);
 	return c;
 }
@@ -551,8 +988,10 @@ accept_cookie(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_
  * machine to handle what the ACK carries), anything else a RST.
  */
 static struct pe_conn *
-input_no_conn(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_key *key)
+input_no_conn(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key *key)
 {
+	struct pe_tcp_seg *seg = sc->seg;
+
 	if (key->laddr != pe_eng.cfg.vip || key->lport != rte_cpu_to_be_16(pe_eng.cfg.vport)) {
 		if (key->laddr == pe_eng.cfg.vip)
 			PE_CNT_INC(&w->cnt, drop_tcp_port);
@@ -563,15 +1002,98 @@ input_no_conn(struct pe_worker *w, struct pe_tcp_seg *seg, const struct pe_conn_
 	}
 	switch (seg->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) {
 	case RTE_TCP_SYN_FLAG:
-		answer_syn(w, seg);
+		answer_syn(w, sc);
 		return NULL;
 	case RTE_TCP_ACK_FLAG:
-		return accept_cookie(w, seg, key);
+		return accept_cookie(w, sc, key);
 	default:
 		PE_CNT_INC(&w->cnt, drop_tcp_no_conn);
 		pe_tcp_send_rst_reply(w, seg);
 		return NULL;
 	}
+}
+
+/*
+ * Run the action of @tr for @c. Returns the state to enter (PE_FSM_SAME to
+ * stay), or -1 when @c is gone.
+ */
+static int
+run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg_ctx *sc,
+		const struct pe_transition *tr)
+{
+	struct pe_tcp_seg *seg = sc->seg;
+
+	switch ((enum pe_action)tr->action) {
+	case PE_ACT_DROP:
+		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		return PE_FSM_SAME;
+	case PE_ACT_ABSORB:
+		if (side == PE_SIDE_CLIENT && c->state == PE_CS_WAIT_DATA)
+			track(c, side, sc);
+		return PE_FSM_SAME;
+	case PE_ACT_BIND:
+		return act_bind(w, c, sc);
+	case PE_ACT_HOLD:
+		if (!hold(w, c, seg))
+			return PE_FSM_SAME;
+		if (sc->o.has_ts)
+			c->dir[PE_SIDE_CLIENT].ts_recent = sc->o.ts_val;
+		return PE_FSM_SAME;
+	case PE_ACT_BACKEND_UP:
+		return act_backend_up(w, c, sc);
+	case PE_ACT_REACK:
+		if (sc->o.has_ts && ts_on(c, PE_SIDE_BACKEND))
+			c->dir[PE_SIDE_BACKEND].ts_recent = sc->o.ts_val;
+		conn_send_ack(w, c, PE_SIDE_BACKEND, c->dir[PE_SIDE_CLIENT].nxt);
+		return PE_FSM_SAME;
+	case PE_ACT_FAILOVER:
+		/* in SYN-SENT only a RST that acknowledges our SYN is acceptable (RFC 9293) */
+		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->c_isn + 1) {
+			PE_CNT_INC(&w->cnt, drop_tcp_state);
+			return PE_FSM_SAME;
+		}
+		PE_CNT_INC(&w->cnt, backend_refused);
+		return (int)failover(w, c);
+	case PE_ACT_RST_REPLY:
+		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		pe_tcp_send_rst_reply(w, seg);
+		return PE_FSM_SAME;
+	case PE_ACT_ABORT:
+		if ((seg->flags & RTE_TCP_RST_FLAG) && !rst_acceptable(w, c, side, seg))
+			return PE_FSM_SAME;
+		if (!(seg->flags & RTE_TCP_RST_FLAG))
+			conn_rst(w, c, PE_SIDE_CLIENT);
+		if (c->state == PE_CS_WAIT_DATA) {
+			conn_free(w, c);
+			return -1;
+		}
+		conn_rst(w, c, PE_SIDE_BACKEND);
+		return tr->next;
+	case PE_ACT_RELAY:
+		if (!in_window(c, side, seg)) {
+			PE_CNT_INC(&w->cnt, drop_out_of_window);
+			return PE_FSM_SAME;
+		}
+		relay(w, c, side, sc);
+		hold_release_acked(c);
+		return tr->next;
+	case PE_ACT_RST_CHECK:
+		if (!rst_acceptable(w, c, side, seg))
+			return PE_FSM_SAME;
+		relay(w, c, side, sc);
+		return tr->next;
+	case PE_ACT_CHALLENGE:
+		challenge_ack(w, c, side);
+		return PE_FSM_SAME;
+	case PE_ACT_RECYCLE:
+		/* a SYN is never accepted as a connection, only answered */
+		conn_free(w, c);
+		answer_syn(w, sc);
+		return -1;
+	case PE_ACT_MAX:
+		break;
+	}
+	return PE_FSM_SAME;
 }
 
 void
@@ -583,78 +1105,59 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 		.rport = seg->tcp->src_port,
 		.lport = seg->tcp->dst_port,
 	};
-	const struct pe_transition *tr;
+	struct seg_ctx sc = { .seg = seg };
 	enum pe_side side;
 	struct pe_conn *c;
+	int next;
 
+	if (pe_tcp_opt_parse(seg_opts(seg), seg_opts_len(seg), &sc.o) < 0) {
+		PE_CNT_INC(&w->cnt, drop_tcp_options);
+		goto out;
+	}
 	c = pe_conn_lookup(w->conns, &key, &side);
 	if (c == NULL) {
-		c = input_no_conn(w, seg, &key);
+		c = input_no_conn(w, &sc, &key);
 		if (c == NULL)
 			goto out;
 		side = PE_SIDE_CLIENT;
 	}
 	c->last_seen = w->now;
-	tr = &pe_fsm[c->state][side][classify(seg)];
-	switch ((enum pe_action)tr->action) {
-	case ACT_DROP:
-		PE_CNT_INC(&w->cnt, drop_tcp_state);
-		goto out;
-	case ACT_ABSORB:
-		goto out;
-	case ACT_BIND:
-		/* the first payload must acknowledge our SYN-ACK, or its ACK cannot be translated */
-		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1) {
-			PE_CNT_INC(&w->cnt, drop_tcp_state);
-			goto out;
-		}
-		if (!act_bind(w, c, seg))
-			goto out;
-		break;
-	case ACT_LATE_DATA:
-		PE_CNT_INC(&w->cnt, drop_connecting);
-		goto out;
-	case ACT_BACKEND_UP:
-		if (!act_backend_up(w, c, seg))
-			goto out;
-		break;
-	case ACT_REACK:
-		conn_send(w, c, PE_SIDE_BACKEND, c->c_isn + 1, c->b_isn + 1, RTE_TCP_ACK_FLAG, NULL, 0);
-		goto out;
-	case ACT_RST_REPLY:
-		PE_CNT_INC(&w->cnt, drop_tcp_state);
-		pe_tcp_send_rst_reply(w, seg);
-		goto out;
-	case ACT_REFUSED:
-		/* in SYN-SENT only a RST that acknowledges our SYN is acceptable (RFC 9293) */
-		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->c_isn + 1) {
-			PE_CNT_INC(&w->cnt, drop_tcp_state);
-			goto out;
-		}
-		PE_CNT_INC(&w->cnt, backend_refused);
-		pe_backend_failed(w, c->be_idx);
-		conn_rst_client(w, c);
-		break;
-	case ACT_ABORT:
-		if (c->state == PE_CS_WAIT_DATA) {
-			if (!(seg->flags & RTE_TCP_RST_FLAG))
-				conn_rst_client(w, c);
-			conn_free(w, c);
-			goto out;
-		}
-		conn_rst_backend(w, c);
-		break;
-	case ACT_RELAY:
-		relay(w, c, side, seg);
-		break;
-	case ACT_RECYCLE:
-		/* a SYN is never accepted as a connection, only answered */
-		conn_free(w, c);
-		input_no_conn(w, seg, &key);
-		goto out;
-	}
-	conn_set_state(w, c, tr->next);
+	next = run_action(w, c, side, &sc,
+			&pe_fsm[c->state][side][pe_fsm_classify(seg->flags, seg->payload_len)]);
+	if (next >= 0)
+		conn_set_state(w, c, (unsigned int)next);
 out:
 	if (seg->m != NULL)
 		rte_pktmbuf_free(seg->m);
+}
+
+void
+pe_proxy_icmp_unreach(struct pe_worker *w, const struct rte_ipv4_hdr *inner, uint32_t inner_seq,
+		uint16_t sport, uint16_t dport)
+{
+	/* the quoted segment is one the engine sent: its source is us, its destination the backend */
+	const struct pe_conn_key key = {
+		.raddr = inner->dst_addr,
+		.laddr = inner->src_addr,
+		.rport = dport,
+		.lport = sport,
+	};
+	const struct pe_transition *tr;
+	enum pe_side side;
+	struct pe_conn *c;
+
+	PE_CNT_INC(&w->cnt, icmp_unreach_rx);
+	c = pe_conn_lookup(w->conns, &key, &side);
+	/* only an error about the SYN in flight counts (RFC 5927 §4.1: check the quoted sequence) */
+	if (c == NULL || side != PE_SIDE_BACKEND || inner_seq != c->c_isn) {
+		PE_CNT_INC(&w->cnt, drop_icmp_stale);
+		return;
+	}
+	tr = &pe_fsm[c->state][side][PE_EV_UNREACH];
+	if (tr->action != PE_ACT_FAILOVER) {
+		PE_CNT_INC(&w->cnt, drop_icmp_stale);
+		return;
+	}
+	PE_CNT_INC(&w->cnt, backend_unreachable);
+	conn_set_state(w, c, failover(w, c));
 }

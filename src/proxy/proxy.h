@@ -5,11 +5,20 @@
 #include "tcp/tcp_seg.h"
 
 struct pe_worker;
+struct rte_ipv4_hdr;
 
 /*
  * A TCP segment for one of the engine's addresses (VIP or source address),
  * already validated by net.c. Consumes seg->m.
  */
 void pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg);
+
+/*
+ * An ICMP destination unreachable quoting a TCP segment the engine sent
+ * (@inner: the quoted IPv4 header; @inner_seq, @sport, @dport: from the
+ * quoted TCP header, ports in network order).
+ */
+void pe_proxy_icmp_unreach(struct pe_worker *w, const struct rte_ipv4_hdr *inner,
+		uint32_t inner_seq, uint16_t sport, uint16_t dport);
 
 #endif /* PE_PROXY_H */

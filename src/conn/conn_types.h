@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef PE_CONN_TYPES_H
+#define PE_CONN_TYPES_H
+
+#include <stdint.h>
+
+/*
+ * A proxied connection has two halves, each found by its own 4-tuple:
+ *
+ *   client c:cport --> VIP:vport  [engine]  source:lport --> backend b:bport
+ *            side CLIENT                             side BACKEND
+ *
+ * Keys are as seen on received packets: remote = packet source, local =
+ * packet destination, all in network byte order.
+ */
+enum pe_side {
+	PE_SIDE_CLIENT = 0,
+	PE_SIDE_BACKEND = 1,
+};
+
+struct pe_conn_key {
+	uint32_t raddr;
+	uint32_t laddr;
+	uint16_t rport;
+	uint16_t lport;
+};
+
+/* States of a proxied connection; see the transition table in proxy/proxy_fsm.c. */
+enum pe_conn_state {
+	PE_CS_WAIT_DATA,    /* client handshake done (cookie), no payload yet */
+	PE_CS_CONNECTING,   /* first payload held, SYN sent to the backend */
+	PE_CS_ESTABLISHED,  /* relaying both ways */
+	PE_CS_FIN_CLIENT,   /* client sent FIN, backend not yet */
+	PE_CS_FIN_BACKEND,  /* backend sent FIN, client not yet */
+	PE_CS_TIME_WAIT,    /* both sent FIN: relay late segments, then free */
+	PE_CS_RESET,        /* aborted: absorb late segments, then free */
+	PE_CS_MAX
+};
+
+#endif /* PE_CONN_TYPES_H */
