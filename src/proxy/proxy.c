@@ -423,24 +423,32 @@ track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
 }
 
 /*
- * Is a segment from @from inside what its receiver can accept? Retransmissions
- * of data up to PE_OLD_DUP_WINDOW (or the largest window) before RCV.NXT and
- * window probes pass: the receiver itself answers them.
+ * Is a segment from @from inside what its receiver can accept (RFC 9293
+ * §3.10.7.4, RFC 5961 §5.2)? Its sequence range must touch the window:
+ * retransmissions from up to PE_OLD_DUP_WINDOW (or the largest window)
+ * before RCV.NXT and window probes pass, the receiver itself answers them.
+ * Its ACK must lie between the peer's oldest unacknowledged byte (minus the
+ * same allowance) and what the peer has sent. Blind segments outside are
+ * dropped here, so they cannot corrupt what the engine tracks.
  */
 static bool
 in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *seg)
 {
-	const struct pe_conn_dir *d = &c->dir[from];
+	const struct pe_conn_dir *d = &c->dir[from], *peer = &c->dir[other(from)];
 	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
 	uint32_t back = RTE_MAX(d->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
 	/* rescaling rounds a window up to one unit of the sender's scale */
 	uint32_t slack = 1u << c->ws_out[from];
+	uint32_t ack;
 
-	if (pe_tcp_seg_len(seg) == 0)
-		return true;
-	if (pe_seq_gt(seg->seq, d->right + slack))
+	if (pe_seq_gt(seg->seq, d->right + slack) || pe_seq_lt(end, d->rcv_nxt - back))
 		return false;
-	return pe_seq_geq(end, d->rcv_nxt - back);
+	if (!(seg->flags & RTE_TCP_ACK_FLAG))
+		return true;
+	ack = from == PE_SIDE_CLIENT ? pe_seq_from(seg->ack, c->d_b2c) :
+		pe_seq_from(seg->ack, c->d_c2b);
+	back = RTE_MAX(peer->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
+	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
 }
 
 static void
