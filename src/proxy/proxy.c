@@ -214,13 +214,14 @@ conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 
 /* TSval the engine puts in a segment toward @to: that side's view of its peer's clock. */
 static uint32_t
-ts_toward(const struct pe_conn *c, enum pe_side to)
+ts_toward(const struct pe_worker *w, const struct pe_conn *c, enum pe_side to)
 {
 	if (to == PE_SIDE_BACKEND)
 		return c->dir[PE_SIDE_CLIENT].ts_recent;
 	if (cf(c, PE_CF_TS_B))
 		return c->dir[PE_SIDE_BACKEND].ts_recent + c->d_ts;
-	return c->e_ts;
+	/* the engine's own clock, as in its SYN-ACK */
+	return ts_clock(w) + c->ts_off;
 }
 
 static bool
@@ -284,7 +285,7 @@ conn_send_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t 
 	uint8_t n = 0;
 
 	if (ts_on(c, to))
-		n = (uint8_t)pe_tcp_opt_put_ts(opts, ts_toward(c, to), c->dir[to].ts_recent);
+		n = (uint8_t)pe_tcp_opt_put_ts(opts, ts_toward(w, c, to), c->dir[to].ts_recent);
 	conn_send(w, c, to, seq, c->dir[to].rcv_nxt, RTE_TCP_ACK_FLAG,
 			c->dir[to].win_to != 0 ? c->dir[to].win_to : PE_SYN_WINDOW, opts, n);
 }
@@ -331,7 +332,9 @@ send_backend_syn(struct pe_worker *w, struct pe_conn *c)
 {
 	const struct pe_tcp_opts o = {
 		.has_mss = true,
-		.mss = RTE_MIN(c->c_mss, pe_eng.cfg.tcp_mss),
+		/* room for the timestamp the engine adds if the backend has none (insert_ts) */
+		.mss = (uint16_t)(RTE_MIN(c->c_mss, pe_eng.cfg.tcp_mss) -
+				(cf(c, PE_CF_TS_C) ? PE_TCPOPT_TS_ALIGNED_LEN : 0)),
 		.sack_perm = cf(c, PE_CF_SACK_C),
 		.has_ts = cf(c, PE_CF_TS_C),
 		.ts_val = c->dir[PE_SIDE_CLIENT].ts_recent,
@@ -451,6 +454,8 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
 }
 
+static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg);
+
 static void
 count_relay(struct pe_worker *w, enum pe_side from, uint8_t flags)
 {
@@ -564,6 +569,9 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	tcp->rx_win = win;
 	c->dir[to].win_to = rte_be_to_cpu_16(win);
 	tcp->cksum = relay_options(c, from, sc, ck);
+	if (from == PE_SIDE_BACKEND && ts_on(c, PE_SIDE_CLIENT) && !sc->o.has_ts &&
+			!(seg->flags & RTE_TCP_RST_FLAG))
+		insert_ts(w, c, seg);
 
 	count_relay(w, from, seg->flags);
 	if (from == PE_SIDE_CLIENT && seg->payload_len + seg_opts_len(seg) > c->b_mss) {
@@ -572,6 +580,44 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	}
 	pe_tx(w, seg->m);
 	seg->m = NULL;
+}
+
+/*
+ * The client negotiated timestamps but this backend segment has none (a
+ * backend without timestamps, e.g. Windows by default): add NOP, NOP,
+ * TS(the client's view of the backend's clock, the client's last TSval) so
+ * the client sees what was negotiated (RFC 7323 §3.2 lets a receiver drop
+ * segments without it). The backend was offered an MSS 12 bytes smaller for
+ * this, so the segment still fits the client's MSS. The headers move 12
+ * bytes into the headroom; the TCP checksum is recomputed (rare path).
+ */
+static void
+insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+{
+	uint16_t hdrs = (uint16_t)((uint8_t *)seg->tcp - (uint8_t *)seg->eth) + seg->hdr_len;
+	uint8_t *start;
+
+	if (seg->hdr_len + PE_TCPOPT_TS_ALIGNED_LEN > 60 ||
+			rte_pktmbuf_headroom(seg->m) < PE_TCPOPT_TS_ALIGNED_LEN) {
+		PE_CNT_INC(&w->cnt, ts_insert_no_room);
+		return;
+	}
+	start = (uint8_t *)rte_pktmbuf_prepend(seg->m, PE_TCPOPT_TS_ALIGNED_LEN);
+	memmove(start, seg->eth, hdrs);
+	seg->eth = (struct rte_ether_hdr *)start;
+	seg->ip = (struct rte_ipv4_hdr *)(start + sizeof(struct rte_ether_hdr));
+	seg->tcp = (struct rte_tcp_hdr *)((uint8_t *)seg->tcp - PE_TCPOPT_TS_ALIGNED_LEN);
+	pe_tcp_opt_put_ts(start + hdrs, ts_toward(w, c, PE_SIDE_CLIENT),
+			c->dir[PE_SIDE_CLIENT].ts_recent);
+	seg->hdr_len += PE_TCPOPT_TS_ALIGNED_LEN;
+	seg->tcp->data_off = (uint8_t)((seg->hdr_len / 4) << 4);
+	seg->ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(seg->ip->total_length) +
+			PE_TCPOPT_TS_ALIGNED_LEN));
+	seg->ip->hdr_checksum = 0;
+	seg->ip->hdr_checksum = rte_ipv4_cksum(seg->ip);
+	seg->tcp->cksum = 0;
+	seg->tcp->cksum = rte_ipv4_udptcp_cksum(seg->ip, seg->tcp);
+	PE_CNT_INC(&w->cnt, ts_inserted);
 }
 
 /* Relay a copy of the held segment @m (which stays held, untranslated). */
@@ -955,6 +1001,7 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	if (o->has_ts && pe_eng.cfg.tcp_timestamps) {
 		c->flags |= PE_CF_TS_C;
 		c->e_ts = o->ts_ecr;
+		c->ts_off = pe_cookie_ts_offset(&pe_eng.cookie_secret, key->raddr, key->laddr);
 		c->dir[PE_SIDE_CLIENT].ts_recent = o->ts_val;
 		if (co.sack_ok)
 			c->flags |= PE_CF_SACK_C;
