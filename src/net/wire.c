@@ -77,23 +77,42 @@ pe_wire_arp_request(uint8_t *buf, size_t cap, const struct rte_ether_addr *mac,
 	return ARP_FRAME_LEN;
 }
 
+/*
+ * The ICMP message of an Ethernet/IPv4/ICMP @frame: lengths consistent and
+ * its checksum right. Returns it (and its length in *@icmp_len), or NULL.
+ */
+static struct rte_icmp_hdr *
+icmp_locate(uint8_t *frame, size_t len, size_t *icmp_len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr));
+	struct rte_icmp_hdr *icmp;
+	size_t ihl, ip_len;
+
+	if (len < sizeof(struct rte_ether_hdr) + sizeof(*ip))
+		return NULL;
+	ihl = rte_ipv4_hdr_len(ip);
+	ip_len = rte_be_to_cpu_16(ip->total_length);
+	if (ihl < sizeof(*ip) || ip_len < ihl + sizeof(*icmp) ||
+			sizeof(struct rte_ether_hdr) + ip_len > len)
+		return NULL;
+	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	if (rte_raw_cksum(icmp, ip_len - ihl) != 0xffff)
+		return NULL;
+	*icmp_len = ip_len - ihl;
+	return icmp;
+}
+
 int
 pe_wire_icmp_echo_reply(uint8_t *frame, size_t len, const struct rte_ether_addr *mac)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_icmp_hdr *icmp;
-	size_t ihl, ip_len;
+	size_t icmp_len;
 	uint32_t addr;
 
-	if (len < sizeof(*eth) + sizeof(*ip))
-		return -EINVAL;
-	ihl = rte_ipv4_hdr_len(ip);
-	ip_len = rte_be_to_cpu_16(ip->total_length);
-	if (ihl < sizeof(*ip) || ip_len < ihl + sizeof(*icmp) || sizeof(*eth) + ip_len > len)
-		return -EINVAL;
-	icmp = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	if (rte_raw_cksum(icmp, ip_len - ihl) != 0xffff)
+	icmp = icmp_locate(frame, len, &icmp_len);
+	if (icmp == NULL)
 		return -EINVAL;
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return -ENOTSUP;
@@ -115,32 +134,24 @@ pe_wire_icmp_echo_reply(uint8_t *frame, size_t len, const struct rte_ether_addr 
 }
 
 int
-pe_wire_icmp_unreach_parse(const uint8_t *frame, size_t len, struct pe_icmp_unreach *u)
+pe_wire_icmp_unreach_parse(uint8_t *frame, size_t len, struct pe_icmp_unreach *u)
 {
-	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
 	const struct rte_icmp_hdr *icmp;
 	const struct rte_ipv4_hdr *in;
 	const uint8_t *tcp;
-	size_t ihl, ip_len, in_ihl;
+	size_t icmp_len, in_ihl;
 
-	if (len < sizeof(*eth) + sizeof(*ip))
-		return -EINVAL;
-	ihl = rte_ipv4_hdr_len(ip);
-	ip_len = rte_be_to_cpu_16(ip->total_length);
-	if (ihl < sizeof(*ip) || ip_len < ihl + sizeof(*icmp) || sizeof(*eth) + ip_len > len)
-		return -EINVAL;
-	icmp = (const struct rte_icmp_hdr *)((const uint8_t *)ip + ihl);
-	if (rte_raw_cksum(icmp, ip_len - ihl) != 0xffff)
+	icmp = icmp_locate(frame, len, &icmp_len);
+	if (icmp == NULL)
 		return -EINVAL;
 	if (icmp->icmp_type != PE_ICMP_DEST_UNREACH)
 		return -ENOTSUP;
 	/* RFC 792: the quoted datagram's IP header and at least 64 bits of its payload */
 	in = (const struct rte_ipv4_hdr *)(icmp + 1);
-	if (ip_len < ihl + sizeof(*icmp) + sizeof(*in) || (in->version_ihl >> 4) != 4)
+	if (icmp_len < sizeof(*icmp) + sizeof(*in) || (in->version_ihl >> 4) != 4)
 		return -EINVAL;
 	in_ihl = rte_ipv4_hdr_len(in);
-	if (in_ihl < sizeof(*in) || ip_len < ihl + sizeof(*icmp) + in_ihl + 8)
+	if (in_ihl < sizeof(*in) || icmp_len < sizeof(*icmp) + in_ihl + 8)
 		return -EINVAL;
 	if (in->next_proto_id != IPPROTO_TCP)
 		return -ENOTSUP;

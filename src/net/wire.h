@@ -63,7 +63,7 @@ struct pe_icmp_unreach {
  * quotes a TCP segment. 0; -ENOTSUP if it is another ICMP type or quotes
  * another protocol; -EINVAL if malformed (lengths, checksum, quoted header).
  */
-int pe_wire_icmp_unreach_parse(const uint8_t *frame, size_t len, struct pe_icmp_unreach *u);
+int pe_wire_icmp_unreach_parse(uint8_t *frame, size_t len, struct pe_icmp_unreach *u);
 
 /* A TCP/IPv4 segment to build. */
 struct pe_tcp_spec {

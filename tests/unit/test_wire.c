@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 #include <rte_arp.h>
@@ -176,6 +178,80 @@ test_tcp_build(void **state)
 	assert_int_equal(pe_wire_tcp_build(f, sizeof(f), &s), -22);
 }
 
+/*
+ * A destination unreachable (code 3, port) from a router at @from about a SYN
+ * the engine sent (198.18.0.2:20001 -> 198.18.0.11:389, seq 0xabcdef01),
+ * quoting @quote bytes of it. Returns the frame length.
+ */
+static size_t
+build_unreach(uint8_t *f, size_t quote, uint8_t type, uint8_t proto)
+{
+	uint8_t syn[64];
+	struct pe_tcp_spec s = {
+		.src_mac = engine_mac, .dst_mac = client_mac,
+		.saddr = 0x020012c6u, .daddr = 0x0b0012c6u,
+		.sport = rte_cpu_to_be_16(20001), .dport = rte_cpu_to_be_16(389),
+		.seq = 0xabcdef01u, .flags = RTE_TCP_SYN_FLAG, .window = 65535,
+	};
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + 14);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	int n = pe_wire_tcp_build(syn, sizeof(syn), &s);
+
+	assert_true(n > 0);
+	((struct rte_ipv4_hdr *)(syn + 14))->next_proto_id = proto;
+	memset(f, 0, 14 + 20 + 8);
+	memcpy(f, &client_mac, 6);
+	memcpy(f + 6, &engine_mac, 6);
+	f[12] = 0x08;
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + quote));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = 0x0b0012c6u;
+	ip->dst_addr = 0x020012c6u;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	icmp->icmp_type = type;
+	icmp->icmp_code = 3;
+	memcpy(icmp + 1, syn + 14, quote);
+	icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
+	return 14 + 20 + 8 + quote;
+}
+
+static void
+test_icmp_unreach(void **state)
+{
+	uint8_t f[128];
+	struct pe_icmp_unreach u;
+	size_t len;
+
+	(void)state;
+	len = build_unreach(f, 28, PE_ICMP_DEST_UNREACH, IPPROTO_TCP);
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), 0);
+	assert_int_equal(u.code, 3);
+	assert_int_equal(u.inner->src_addr, 0x020012c6u);
+	assert_int_equal(u.inner->dst_addr, 0x0b0012c6u);
+	assert_int_equal(u.sport, rte_cpu_to_be_16(20001));
+	assert_int_equal(u.dport, rte_cpu_to_be_16(389));
+	assert_int_equal(u.seq, 0xabcdef01u);
+	/* the whole quoted SYN is fine too */
+	len = build_unreach(f, 40, PE_ICMP_DEST_UNREACH, IPPROTO_TCP);
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), 0);
+	/* fewer than 8 bytes of the TCP header quoted */
+	len = build_unreach(f, 27, PE_ICMP_DEST_UNREACH, IPPROTO_TCP);
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), -EINVAL);
+	/* another ICMP type, another quoted protocol */
+	len = build_unreach(f, 28, 11, IPPROTO_TCP);
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), -ENOTSUP);
+	len = build_unreach(f, 28, PE_ICMP_DEST_UNREACH, IPPROTO_UDP);
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), -ENOTSUP);
+	/* a bad checksum, a truncated frame */
+	len = build_unreach(f, 28, PE_ICMP_DEST_UNREACH, IPPROTO_TCP);
+	f[len - 1] ^= 1;
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len, &u), -EINVAL);
+	f[len - 1] ^= 1;
+	assert_int_equal(pe_wire_icmp_unreach_parse(f, len - 1, &u), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -185,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_icmp_echo_reply),
 		cmocka_unit_test(test_icmp_rejects),
 		cmocka_unit_test(test_tcp_build),
+		cmocka_unit_test(test_icmp_unreach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
