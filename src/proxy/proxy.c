@@ -824,6 +824,13 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
 		return PE_FSM_SAME;
 	}
+	/* a FIN before any payload: nothing to choose a backend by */
+	if (seg->payload_len == 0) {
+		PE_CNT_INC(&w->cnt, conn_closed_empty);
+		conn_rst(w, c, PE_SIDE_CLIENT);
+		conn_free(w, c);
+		return -1;
+	}
 	track(c, PE_SIDE_CLIENT, sc);
 	hold(w, c, seg);
 	if (!bind_backend(w, c)) {
@@ -1114,10 +1121,8 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 		pe_tcp_send_rst_reply(w, seg);
 		return PE_FSM_SAME;
 	case PE_ACT_ABORT:
-		if ((seg->flags & RTE_TCP_RST_FLAG) && !rst_acceptable(w, c, side, seg))
+		if (!rst_acceptable(w, c, side, seg))
 			return PE_FSM_SAME;
-		if (!(seg->flags & RTE_TCP_RST_FLAG))
-			conn_rst(w, c, PE_SIDE_CLIENT);
 		if (c->state == PE_CS_WAIT_DATA) {
 			conn_free(w, c);
 			return -1;

@@ -25,13 +25,13 @@ enum pe_event {
 enum pe_action {
 	PE_ACT_DROP,        /* not acceptable in this state: count and drop */
 	PE_ACT_ABSORB,      /* nothing to do (e.g. a pure ACK before binding) */
-	PE_ACT_BIND,        /* first payload: choose a backend, hold the payload, SYN */
+	PE_ACT_BIND,        /* first payload (FIN may come with it): choose a backend, hold it, SYN */
 	PE_ACT_HOLD,        /* client data while the backend connects: held, sent once it is up */
 	PE_ACT_BACKEND_UP,  /* backend SYN-ACK: send what is held */
 	PE_ACT_REACK,       /* retransmitted backend SYN-ACK: ACK again */
 	PE_ACT_FAILOVER,    /* backend refused or unreachable: try the next one, else RST the client */
 	PE_ACT_RST_REPLY,   /* unacceptable segment on a half-open backend side: RST (RFC 9293 SYN-SENT) */
-	PE_ACT_ABORT,       /* client RST or FIN before the backend is up (RST checked as RFC 5961) */
+	PE_ACT_ABORT,       /* client RST before the backend is up (checked as RFC 5961) */
 	PE_ACT_RELAY,       /* translate and forward to the other side */
 	PE_ACT_RST_CHECK,   /* RST while relaying: RFC 5961 §3 (exact: relay; in window: challenge ACK) */
 	PE_ACT_CHALLENGE,   /* SYN on a synchronized connection: challenge ACK (RFC 5961 §4) */

@@ -87,9 +87,8 @@ expected(unsigned int s, unsigned int side, unsigned int ev)
 	if (s == PE_CS_WAIT_DATA) {
 		if (ev == PE_EV_ACK)
 			X(ABSORB, SAME);
-		if (ev == PE_EV_DATA)
-			X(BIND, PE_CS_CONNECTING);
-		X(ABORT, PE_CS_RESET);   /* FIN before any payload: nothing to bind on */
+		/* the first payload binds, also when a FIN comes with it (BIND refuses an empty one) */
+		X(BIND, PE_CS_CONNECTING);
 	}
 	if (s == PE_CS_CONNECTING) {
 		if (ev == PE_EV_ACK)
