@@ -62,7 +62,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (b = 0; b < pe_eng.cfg.n_backends; b++) {
 		const struct pe_backend_conf *be = &pe_eng.cfg.backends[b];
 		struct rte_tel_data *bd = rte_tel_data_alloc();
-		uint64_t selected = 0, active = 0, failures = 0;
+		uint64_t selected = 0, active = 0, failures = 0, refused = 0, timeouts = 0, unreach = 0;
 		const struct rte_ether_addr *mac;
 		char addr[INET_ADDRSTRLEN], mac_str[RTE_ETHER_ADDR_FMT_SIZE];
 
@@ -76,6 +76,9 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 			selected += w->be[b].selected;
 			active += w->be[b].active;
 			failures += w->be[b].failures;
+			refused += w->be[b].refused;
+			timeouts += w->be[b].timeouts;
+			unreach += w->be[b].unreachable;
 		}
 		rte_tel_data_start_dict(bd);
 		ip_str(be->addr, addr, sizeof(addr));
@@ -92,6 +95,9 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(bd, "selected", selected);
 		rte_tel_data_add_dict_u64(bd, "active", active);
 		rte_tel_data_add_dict_u64(bd, "failures", failures);
+		rte_tel_data_add_dict_u64(bd, "refused", refused);
+		rte_tel_data_add_dict_u64(bd, "timeouts", timeouts);
+		rte_tel_data_add_dict_u64(bd, "unreachable", unreach);
 		rte_tel_data_add_dict_container(d, be->name, bd, 0);
 	}
 	return 0;
@@ -127,7 +133,8 @@ pe_telemetry_init(void)
 			"Engine counters summed over workers (see src/core/counters.def). No parameters.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/pe/backends", tel_backends,
-				"Per backend: address, port, state, selected, active, failures. No parameters.");
+				"Per backend: address, port, state, arp, mac, selected, active, failures "
+				"(refused, timeouts, unreachable). No parameters.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/pe/info", tel_info,
 				"Engine identity: version, MAC, VIP, port, source address. No parameters.");

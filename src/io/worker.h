@@ -21,7 +21,10 @@ struct pe_backend_rt {
 	uint64_t holddown_until;   /* TSC; skipped by selection until then */
 	uint64_t selected;         /* connections sent to it */
 	uint32_t active;           /* connections now bound to it */
-	uint32_t failures;         /* refused or timed-out handshakes */
+	uint32_t failures;         /* failed handshakes: the sum of the three below */
+	uint32_t refused;          /* answered our SYN with a RST */
+	uint32_t timeouts;         /* never answered within timeouts.connect_ms */
+	uint32_t unreachable;      /* ICMP destination unreachable about our SYN */
 };
 
 /*

@@ -12,10 +12,23 @@ pe_backend_usable(struct pe_worker *w, unsigned int idx)
 }
 
 void
-pe_backend_failed(struct pe_worker *w, unsigned int idx)
+pe_backend_failed(struct pe_worker *w, unsigned int idx, enum pe_backend_failure why)
 {
-	w->be[idx].failures++;
-	w->be[idx].holddown_until = w->now + pe_ms_to_tsc(pe_eng.cfg.backend_holddown_ms);
+	struct pe_backend_rt *be = &w->be[idx];
+
+	be->failures++;
+	switch (why) {
+	case PE_BE_REFUSED:
+		be->refused++;
+		break;
+	case PE_BE_TIMEOUT:
+		be->timeouts++;
+		break;
+	case PE_BE_UNREACHABLE:
+		be->unreachable++;
+		break;
+	}
+	be->holddown_until = w->now + pe_ms_to_tsc(pe_eng.cfg.backend_holddown_ms);
 }
 
 void

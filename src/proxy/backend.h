@@ -13,8 +13,15 @@ struct pe_worker;
  */
 bool pe_backend_usable(struct pe_worker *w, unsigned int idx);
 
-/* A handshake with backend @idx failed: skip it for backend_holddown_ms. */
-void pe_backend_failed(struct pe_worker *w, unsigned int idx);
+/* Why a handshake with a backend failed. */
+enum pe_backend_failure {
+	PE_BE_REFUSED,
+	PE_BE_TIMEOUT,
+	PE_BE_UNREACHABLE,
+};
+
+/* A handshake with backend @idx failed (@why): count it, skip it for backend_holddown_ms. */
+void pe_backend_failed(struct pe_worker *w, unsigned int idx, enum pe_backend_failure why);
 
 /* Start resolving every backend's MAC (at worker start). */
 void pe_backend_resolve_all(struct pe_worker *w);

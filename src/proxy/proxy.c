@@ -711,9 +711,9 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
  * Returns the state to enter.
  */
 static unsigned int
-failover(struct pe_worker *w, struct pe_conn *c)
+failover(struct pe_worker *w, struct pe_conn *c, enum pe_backend_failure why)
 {
-	pe_backend_failed(w, c->be_idx);
+	pe_backend_failed(w, c->be_idx, why);
 	conn_unbind(w, c);
 	if (c->be_tries < pe_eng.cfg.backend_tries && bind_backend(w, c)) {
 		PE_CNT_INC(&w->cnt, backend_failover);
@@ -767,7 +767,7 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 	case PE_CS_CONNECTING:
 		if (w->now - c->syn_first >= pe_ms_to_tsc(pe_eng.cfg.connect_timeout_ms)) {
 			PE_CNT_INC(&w->cnt, backend_timeout);
-			conn_set_state(w, c, failover(w, c));
+			conn_set_state(w, c, failover(w, c, PE_BE_TIMEOUT));
 			return;
 		}
 		PE_CNT_INC(&w->cnt, backend_syn_retx);
@@ -1115,7 +1115,7 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 			return PE_FSM_SAME;
 		}
 		PE_CNT_INC(&w->cnt, backend_refused);
-		return (int)failover(w, c);
+		return (int)failover(w, c, PE_BE_REFUSED);
 	case PE_ACT_RST_REPLY:
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
 		pe_tcp_send_rst_reply(w, seg);
@@ -1219,5 +1219,5 @@ pe_proxy_icmp_unreach(struct pe_worker *w, const struct rte_ipv4_hdr *inner, uin
 		return;
 	}
 	PE_CNT_INC(&w->cnt, backend_unreachable);
-	conn_set_state(w, c, failover(w, c));
+	conn_set_state(w, c, failover(w, c, PE_BE_UNREACHABLE));
 }
