@@ -2,6 +2,7 @@
 
 up      build topology, start slapd backends and the engine; print the state (JSON)
 down    stop recorded processes by pid, remove our netns/veths/tap/bridge by name
+        (also a crashed scenario run's engine and netns pe-scen)
 status  recorded pids with liveness, existing links/netns, engine /pe/info if reachable
 Exit status: 0 ok, 1 failure (message on stderr), 2 usage.
 """
@@ -11,6 +12,7 @@ import os
 import sys
 
 from .bed import Testbed
+from .scenario import ScenarioBed
 from .telemetry import Telemetry, TelemetryError
 
 
@@ -30,6 +32,7 @@ def main(argv=None):
             bed = Testbed().up(with_engine=not args.no_engine)
             print(json.dumps(bed.status(), indent=2))
         elif args.cmd == "down":
+            ScenarioBed.remove_leftovers()  # a crashed scenario run's engine and netns
             summary = Testbed.load().down()
             print(json.dumps(summary, indent=2))
             if summary["leftovers"]:

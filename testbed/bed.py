@@ -5,7 +5,8 @@ recording pids in STATE_PATH as it goes; Testbed.load().down() (or down() on the
 same object) stops the recorded processes by pid (engine first, slapds in
 parallel), removes the namespaces/veths/tap/bridge by name, and deletes the
 state file and database directories. Logs stay in /tmp/pe-testbed/logs until the
-next up(). up() and down() are safe to repeat.
+next up(). up() and down() are safe to repeat. restart_engine(config) replaces the
+running engine by one with another config file (and back, with config=None).
 """
 import json
 import os
@@ -38,13 +39,14 @@ class Testbed:
             bed.slapds[name] = slapd.Slapd(name, pid=pid)
         eng = state.get("engine")
         if eng:
-            bed.engine = engine_mod.Engine(pid=eng["pid"], marker=eng["marker"])
+            bed.engine = engine_mod.Engine(pid=eng["pid"], marker=eng["marker"], config=eng.get("config"))
         return bed
 
     def _save(self):
         state = {"slapd": {n: s.pid for n, s in self.slapds.items()},
                  "engine": ({"pid": self.engine.pid, "marker": self.engine.marker,
-                             "argv": engine_mod.command(), "log": engine_mod.LOG_PATH}
+                             "config": self.engine.config, "argv": self.engine.argv(),
+                             "log": self.engine.log_path}
                             if self.engine else None)}
         tmp = STATE_PATH + ".tmp"
         with open(tmp, "w") as f:
@@ -75,6 +77,26 @@ class Testbed:
             self.down()
             raise
         return self
+
+    def restart_engine(self, config=None):
+        """Stop the running engine (if any) and start a new one with `config` (None: the
+        default, $PE_CONFIG or testbed/proxyengine.conf); return when it is ready with
+        every backend up. The topology and the slapd backends are untouched."""
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+            self._save()
+        self.engine = engine_mod.Engine(config=config)
+        self.engine.spawn()
+        topo.flush_neighbours()  # the new engine has another MAC
+        self._save()
+        try:
+            self.engine.wait_ready()
+        except BaseException:
+            self.engine = None  # wait_ready() stopped it
+            self._save()
+            raise
+        return self.engine
 
     def down(self):
         """Stop recorded processes by pid, remove links/netns by name. Returns a summary dict."""

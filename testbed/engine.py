@@ -1,13 +1,20 @@
 """Start, wait for and stop the proxyengine binary on the testbed.
 
 Command (from the repo root):
-  $PE_BINARY --file-prefix=pe-testbed -l 0 $PE_EAL_ARGS -- \
-      --profile $PE_PROFILE --config $PE_CONFIG $PE_ARGS
-Defaults: PE_BINARY=build/proxyengine, PE_PROFILE=pmd-profiles/tap.profile,
-PE_CONFIG=testbed/proxyengine.conf, PE_EAL_ARGS/PE_ARGS empty (shell-split).
-stdout+stderr go to LOG_PATH. Ready = the telemetry socket accepts a connection
-and answers /pe/info (registered after the port started), and the tap pe-tap0
-exists; then the tap is joined to the bridge (topo.attach_tap).
+  [ip netns exec NETNS] $PE_BINARY --file-prefix=PREFIX -l 0 $PE_EAL_ARGS -- \
+      --profile PROFILE --config CONFIG $PE_ARGS
+Defaults: PE_BINARY=build/proxyengine, PROFILE=$PE_PROFILE or pmd-profiles/tap.profile,
+CONFIG=$PE_CONFIG or testbed/proxyengine.conf, PREFIX=pe-testbed, no netns,
+PE_EAL_ARGS/PE_ARGS empty (shell-split).
+stdout+stderr go to the log file (LOG_PATH by default). Ready = the telemetry
+socket accepts a connection and answers /pe/info (registered after the port
+started), and the tap exists; then, for the testbed's engine, the tap is joined
+to the bridge (topo.attach_tap).
+
+Engine() is the testbed's engine (pe-tap0 on the bridge). Other instances (the
+scenario runner's, testbed/scenario.py) pass their own file prefix, log, config,
+profile, tap name and network namespace, and attach_bridge=False; the env
+overrides PE_CONFIG/PE_PROFILE apply only when config/profile are not given.
 """
 import os
 import shlex
@@ -15,8 +22,8 @@ import subprocess
 import sys
 
 from . import topo
-from .netns import pid_alive, terminate, wait_until
-from .telemetry import SOCKET_PATH, Telemetry, TelemetryError
+from .netns import pid_alive, run, terminate, wait_until
+from .telemetry import Telemetry, TelemetryError, socket_path
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILE_PREFIX = "pe-testbed"
@@ -27,19 +34,24 @@ def binary():
     return os.path.join(REPO_ROOT, os.environ.get("PE_BINARY", "build/proxyengine"))
 
 
-def command():
-    """The full argv used to start the engine (env overrides applied)."""
-    profile = os.environ.get("PE_PROFILE", "pmd-profiles/tap.profile")
-    config = os.environ.get("PE_CONFIG", "testbed/proxyengine.conf")
-    return ([binary(), f"--file-prefix={FILE_PREFIX}", "-l", "0"]
+def default_config():
+    return os.environ.get("PE_CONFIG", "testbed/proxyengine.conf")
+
+
+def command(file_prefix=FILE_PREFIX, config=None, profile=None, netns=None):
+    """The full argv used to start an engine (env overrides applied)."""
+    profile = profile or os.environ.get("PE_PROFILE", "pmd-profiles/tap.profile")
+    config = config or default_config()
+    argv = ([binary(), f"--file-prefix={file_prefix}", "-l", "0"]
             + shlex.split(os.environ.get("PE_EAL_ARGS", ""))
             + ["--", "--profile", profile, "--config", config]
             + shlex.split(os.environ.get("PE_ARGS", "")))
+    return ["ip", "netns", "exec", netns] + argv if netns else argv
 
 
-def log_tail(lines=40):
+def log_tail(lines=40, path=LOG_PATH):
     try:
-        with open(LOG_PATH, errors="replace") as f:
+        with open(path, errors="replace") as f:
             return "".join(f.readlines()[-lines:])
     except FileNotFoundError:
         return "(no engine log)"
@@ -50,13 +62,29 @@ class EngineError(RuntimeError):
 
 
 class Engine:
-    """One engine process. start() returns when it is ready and its tap is on the bridge."""
+    """One engine process. start() returns when it is ready (and, for the testbed's
+    engine, its tap is on the bridge)."""
 
-    def __init__(self, pid=None, marker=None):
+    def __init__(self, pid=None, marker=None, *, file_prefix=FILE_PREFIX, log_path=LOG_PATH,
+                 config=None, profile=None, tap=topo.TAP, netns=None, attach_bridge=True):
         self.pid = pid
         self.marker = marker or os.path.basename(binary())  # must occur in its cmdline
         self.proc = None
         self.rc = None
+        self.file_prefix = file_prefix
+        self.log_path = log_path
+        self.config = config
+        self.profile = profile
+        self.tap = tap
+        self.netns = netns
+        self.attach_bridge = attach_bridge
+        self.socket_path = socket_path(file_prefix)
+
+    def argv(self):
+        return command(self.file_prefix, self.config, self.profile, self.netns)
+
+    def log_tail(self, lines=40):
+        return log_tail(lines, self.log_path)
 
     def start(self, timeout=30.0, wait_backends=True):
         """spawn() then wait_ready()."""
@@ -64,22 +92,24 @@ class Engine:
         self.wait_ready(timeout, wait_backends)
 
     def spawn(self):
-        """Launch the engine (output to LOG_PATH) and record its pid; do not wait."""
+        """Launch the engine (output to the log file) and record its pid; do not wait."""
         if not os.access(binary(), os.X_OK):
             raise EngineError(f"engine binary {binary()} not found or not executable (build it first)")
-        os.makedirs(os.path.dirname(LOG_PATH), exist_ok=True)
-        with open(LOG_PATH, "wb") as log:
-            self.proc = subprocess.Popen(command(), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        # `ip netns exec` execs the engine, so the child's pid is the engine's own.
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(self.argv(), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout=30.0, wait_backends=True):
-        """Return when the engine is ready, its tap is on the bridge and (if wait_backends)
-        /pe/backends reports every backend "up". On failure: stop it, raise EngineError
-        with the log tail."""
+        """Return when the engine is ready, its tap is on the bridge (attach_bridge) and
+        (if wait_backends) /pe/backends reports every backend "up". On failure: stop it,
+        raise EngineError with the log tail."""
         try:
             wait_until(self._ready, timeout, "engine telemetry (/pe/info) and tap link")
-            topo.attach_tap(timeout=5.0)
+            if self.attach_bridge:
+                topo.attach_tap(timeout=5.0)
             if wait_backends:
                 # The engine ARPs for its backends at start, before its tap is on the
                 # bridge, so they begin "down"; wait until it has re-resolved them.
@@ -92,25 +122,35 @@ class Engine:
                     raise EngineError(f"{exc}; last /pe/backends: {last.get('backends')}") from None
         except BaseException as exc:
             self.stop()
-            raise EngineError(f"engine did not become ready: {exc}\n--- {LOG_PATH} (tail) ---\n"
-                              f"{log_tail()}") from exc
+            raise EngineError(f"engine did not become ready: {exc}\n--- {self.log_path} (tail) ---\n"
+                              f"{self.log_tail()}") from exc
+
+    def _tap_exists(self):
+        if self.netns is None:
+            return topo.link_exists(self.tap)
+        return run(["ip", "link", "show", "dev", self.tap], ns=self.netns, check=False,
+                   timeout=5).returncode == 0
 
     def _ready(self):
         if self.proc.poll() is not None:
             raise EngineError(f"engine exited early with rc={self.proc.returncode}")
-        if not topo.link_exists(topo.TAP):
-            return False
         try:
-            with Telemetry(SOCKET_PATH).connect(timeout=0) as tel:
+            with Telemetry(self.socket_path).connect(timeout=0) as tel:
                 # DPDK serves telemetry from rte_eal_init on, but /pe/* only exist
                 # once the engine has started its port (startup order), and only
                 # then is the tap's kernel MAC final (port start resets it).
-                return isinstance(tel.query("/pe/info"), dict)
+                if not isinstance(tel.query("/pe/info"), dict):
+                    return False
         except TelemetryError:
             return False
+        return self._tap_exists()
+
+    def telemetry(self, timeout=2.0):
+        """A connected Telemetry client for this engine (use as a context manager)."""
+        return Telemetry(self.socket_path).connect(timeout=timeout)
 
     def backends(self):
-        with Telemetry(SOCKET_PATH).connect(timeout=2) as tel:
+        with self.telemetry() as tel:
             return tel.query("/pe/backends")
 
     def alive(self):
@@ -127,8 +167,8 @@ class Engine:
         self.rc = self.proc.wait(timeout=5) if self.proc is not None and gone else None
         if not exited_already and (not gone or self.rc not in (0, None)):
             state = "still running" if not gone else f"exit status {self.rc}"
-            print(f"engine pid {self.pid}: {state} after SIGTERM\n--- {LOG_PATH} (tail) ---\n"
-                  f"{log_tail()}", file=sys.stderr)
+            print(f"engine pid {self.pid}: {state} after SIGTERM\n--- {self.log_path} (tail) ---\n"
+                  f"{self.log_tail()}", file=sys.stderr)
         if gone:
             self.pid = None
         return self.rc

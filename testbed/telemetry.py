@@ -8,7 +8,13 @@ import json
 import socket
 import time
 
-SOCKET_PATH = "/var/run/dpdk/pe-testbed/dpdk_telemetry.v2"
+
+def socket_path(file_prefix):
+    """The telemetry socket of the DPDK process started with --file-prefix=file_prefix."""
+    return f"/var/run/dpdk/{file_prefix}/dpdk_telemetry.v2"
+
+
+SOCKET_PATH = socket_path("pe-testbed")
 GREETING_MAX = 16 * 1024
 
 

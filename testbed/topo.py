@@ -116,6 +116,13 @@ def attach_tap(timeout=10.0):
                            f"the bridge would keep frames for the engine")
 
 
+def flush_neighbours():
+    """Forget every neighbour (ARP) entry inside our namespaces, e.g. after the engine
+    was restarted with a new MAC (net_tap picks a random one at each start)."""
+    for ns in HOSTS:
+        run(["ip", "-n", ns, "neigh", "flush", "all"], check=False)
+
+
 def down():
     """Remove our namespaces, veths, tap and bridge by name; ignore what is absent."""
     for ns, (veth, _addr) in HOSTS.items():
