@@ -8,8 +8,10 @@ also when tests fail or the run is interrupted. It yields a TB helper:
   tb.nsclient(*args)              run pytest/nsclient.py in pe-client, parse its JSON
   tb.stats() / backends() / info()  engine telemetry (/pe/stats, /pe/backends, /pe/info)
   tb.wait_until(cond, timeout, what)  poll with short sleeps, TimeoutError(what) on expiry
+  with tb.engine_config(path): ...    the engine runs another config inside the block
 Requires root; tests that need it fail (never skip) otherwise.
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -41,7 +43,8 @@ class TB:
     bulk_base = slapd.BULK_BASE
     backend_names = ("be1", "be2")
 
-    def __init__(self):
+    def __init__(self, bed=None):
+        self.bed = bed
         self.telemetry = Telemetry()
 
     @staticmethod
@@ -98,6 +101,23 @@ class TB:
     def engine_log_tail(self, lines=40):
         return engine.log_tail(lines)
 
+    def restart_engine(self, config=None):
+        """Replace the testbed's engine by one running `config` (None: the default config),
+        wait until it is ready with every backend up, reconnect telemetry."""
+        self.telemetry.close()
+        self.bed.restart_engine(config)
+        self.telemetry.connect(timeout=10)
+
+    @contextlib.contextmanager
+    def engine_config(self, config):
+        """Run the engine with `config` inside the block; the default engine afterwards,
+        also when the block fails (so other test modules are unaffected)."""
+        self.restart_engine(config)
+        try:
+            yield self
+        finally:
+            self.restart_engine(None)
+
 
 @pytest.fixture(scope="session")
 def tb():
@@ -108,7 +128,7 @@ def tb():
     helper = None
     try:
         bed.up()
-        helper = TB()
+        helper = TB(bed)
         helper.telemetry.connect(timeout=10)
         yield helper
     finally:

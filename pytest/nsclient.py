@@ -10,6 +10,11 @@ Each command prints one JSON object on stdout (exit 0) or fails with a traceback
       Raw socket: send an anonymous simple BindRequest, read the whole
       BindResponse, print {"response": hex}, then wait for a line on stdin and
       close with SO_LINGER {1, 0} (the kernel sends RST). -> {"closed": "rst"}
+  ldap-sessions HOST SUFFIX N CONCURRENCY
+      N LDAP sessions with python3-ldap3 (anonymous bind, base search of SUFFIX for
+      description, unbind), CONCURRENCY at a time; each must return exactly the
+      SUFFIX entry with description "served-by <backend>".
+      -> {"sessions", "ok", "served": {backend: n}, "errors": [first 5], "n_errors", "seconds"}
   arp IP
       scapy: ARP who-has IP on eth0 (timeout 2 s) -> {"hwsrc": mac or null, "psrc": ip}
   bad-packets ENGINE_MAC VIP IFACE
@@ -113,7 +118,43 @@ def bad_packets(engine_mac, vip, iface):
     out({"sent": list(cases)})
 
 
-COMMANDS = {"ldap3-add-search": ldap3_add_search, "bind-rst": bind_rst, "arp": arp, "bad-packets": bad_packets}
+def ldap_sessions(host, suffix, n, concurrency):
+    """n LDAP sessions (ldap3: anonymous bind, base search of suffix for description,
+    unbind), `concurrency` at a time; each response is checked."""
+    import concurrent.futures
+    import time
+    from ldap3 import BASE, Connection, Server
+
+    def one(i):
+        conn = Connection(Server(host, port=389, get_info=None, connect_timeout=15), auto_bind=True,
+                          receive_timeout=30)
+        try:
+            conn.search(suffix, "(objectClass=*)", BASE, attributes=["description"])
+            entries = [(e.entry_dn, e.description.value) for e in conn.entries]
+        finally:
+            conn.unbind()
+        if len(entries) != 1 or entries[0][0].lower() != suffix.lower():
+            raise AssertionError(f"session {i}: entries {entries}")
+        desc = entries[0][1]
+        if not isinstance(desc, str) or not desc.startswith("served-by "):
+            raise AssertionError(f"session {i}: description {desc!r}")
+        return desc.split()[1]
+
+    t0 = time.monotonic()
+    served, errors = {}, []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=int(concurrency)) as pool:
+        for fut in concurrent.futures.as_completed([pool.submit(one, i) for i in range(int(n))]):
+            try:
+                name = fut.result()
+                served[name] = served.get(name, 0) + 1
+            except Exception as exc:  # reported, counted
+                errors.append(repr(exc))
+    out({"sessions": int(n), "ok": sum(served.values()), "served": served, "errors": errors[:5],
+         "n_errors": len(errors), "seconds": round(time.monotonic() - t0, 3)})
+
+
+COMMANDS = {"ldap-sessions": ldap_sessions, "ldap3-add-search": ldap3_add_search, "bind-rst": bind_rst,
+            "arp": arp, "bad-packets": bad_packets}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

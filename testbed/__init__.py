@@ -8,5 +8,8 @@ Modules:
   engine     start/stop the proxyengine binary and wait until it is ready
   telemetry  client for the engine's rte_telemetry socket
   bed        the whole testbed: up/down/status with a state file
+  scenario   packetdrill-style runner: scapy plays client and backends around a
+             dedicated engine in netns pe-scen (tap pe-tap1)
+  sinksource TCP upload/download server and client for byte-exact transfer tests
 Command line: /usr/bin/python3 -m testbed up|down|status
 """

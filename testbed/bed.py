@@ -113,6 +113,7 @@ class Testbed:
                 shutil.rmtree(os.path.join(BASE_DIR, name), ignore_errors=True)
             if os.path.exists(STATE_PATH):
                 os.unlink(STATE_PATH)
+            shutil.rmtree(f"/var/run/dpdk/{engine_mod.FILE_PREFIX}", ignore_errors=True)  # DPDK runtime dir
         summary["leftovers"] = topo.leftovers()
         return summary
 

@@ -80,9 +80,9 @@ queued for expect().
 
 Before a scenario the runner waits until no connection is active and every live
 backend (be1, be2) is "up" (not in hold-down), then records the counters. After
-it, also on failure, it resets each connection it opened (RST at the client's
-next sequence number) and waits until conn_active is 0 again, so scenarios are
-independent.
+it, also on failure, if connections are still active it resets each one it
+opened (RST at the client's next in-order sequence number) and waits until
+conn_active is 0 again (the idle timeout at worst), so scenarios are independent.
 """
 import ctypes
 import ipaddress
@@ -350,7 +350,6 @@ class Conn:
     auto: list = field(default_factory=list)  # backend segments answered automatically
     last_backend: object = None
     c_nxt: int = None     # client's next sequence number (in-order sends only)
-    reset: bool = False   # the client side already sent a RST
 
 
 class Run:
@@ -495,8 +494,6 @@ class Run:
                 conn.c_nxt = (seq + 1) & 0xFFFFFFFF
             elif conn.c_nxt == seq:
                 conn.c_nxt = (seq + seg_len) & 0xFFFFFFFF
-            if "R" in a["flags"]:
-                conn.reset = True
         with self.cond:
             self.log.append((time.monotonic(), f">  {conn.name}:{a['side']} [{a['flags']}] seq={seq} ack={ack}"
                              f" len={len(payload)}{' opts=' + str(options) if options else ''}"))
@@ -668,7 +665,7 @@ class Run:
             self.log.append((time.monotonic(), f"><  flood: {count} SYNs sent, {len(self.flood_ok)} answered"))
 
     def cleanup(self):
-        """RST every connection the client side opened and did not reset; return the error text
+        """RST every connection the client side opened (if any is still active); return the error text
         if conn_active does not return to 0."""
         try:
             if self.bed.stats()["conn_active"] == 0:
@@ -676,12 +673,11 @@ class Run:
         except (TelemetryError, OSError) as exc:
             return f"telemetry unavailable after the scenario: {exc}"
         for c in self.conns.values():
-            if c.c_nxt is not None and not c.reset:
+            if c.c_nxt is not None:  # also after a RST of its own: it may have been refused
                 frame = self._build("client", c, "R", c.c_nxt, 0, b"", [], 0)
                 with self.cond:
                     self.log.append((time.monotonic(), f">  {c.name}:client [R] seq={c.c_nxt} (cleanup)"))
                 self.bed.send_raw(frame)
-                c.reset = True
         last = {}
         try:
             wait_until(lambda: last.update(self.bed.stats()) or last["conn_active"] == 0,
@@ -808,8 +804,10 @@ class ScenarioBed:
             self.engine.stop()
         finally:
             self.remove_netns()
-        if not self.engine.alive() and os.path.exists(PID_PATH):
-            os.unlink(PID_PATH)
+        if not self.engine.alive():
+            if os.path.exists(PID_PATH):
+                os.unlink(PID_PATH)
+            shutil.rmtree(f"/var/run/dpdk/{FILE_PREFIX}", ignore_errors=True)  # DPDK runtime dir
 
     def leftovers(self):
         out = []
