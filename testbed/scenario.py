@@ -76,7 +76,8 @@ Steps
 
 Scenario(refuse=("a",) or "all"): backend SYNs of these connections are answered
 by RST-ACK automatically (however many backends the engine tries) and are not
-queued for expect().
+queued for expect(). Scenario(isn={"a": 0xFFFFFFFD}): fixed client ISNs (e.g.
+to cross the sequence-number wrap); by default they are random.
 
 Before a scenario the runner waits until no connection is active and every live
 backend (be1, be2) is "up" (not in hold-down), then records the counters. After
@@ -238,6 +239,7 @@ class Scenario:
     steps: list
     doc: str = ""
     refuse: object = ()  # connection names, or "all"
+    isn: dict = field(default_factory=dict)  # connection name -> fixed client ISN (default random)
 
     def __post_init__(self):
         for i, s in enumerate(self.steps, 1):
@@ -417,8 +419,8 @@ class Run:
         c = self.conns.get(name)
         if c is None:
             port = self.bed.next_port()
-            isn = random.getrandbits(32)
-            while isn in self.by_isn or (isn + 1) in self.by_isn:
+            isn = self.sc.isn.get(name)
+            while isn is None or isn in self.by_isn:
                 isn = random.getrandbits(32)
             c = Conn(name, port, isn, self.sc.refuse == "all" or name in self.sc.refuse)
             self.conns[name] = c

@@ -143,6 +143,29 @@ SCENARIOS += [
                         "state_established": 1, "backend_connected": 1}),
     ]),
 
+    Scenario("first_payload_with_fin_binds_and_is_delivered_with_it", doc="""
+        A request and the half-close in one segment (P, F): it binds like any first
+        payload and reaches the backend whole, FIN included.""", steps=[
+        *handshake(),
+        send("client", "FPA", seq="isn+1", ack="synack.seq+1", payload=HELLO),
+        expect("backend", "S", seq="isn", capture_as="bsyn"),
+        send("backend", "SA", seq=B_ISN, ack="isn+1"),
+        expect("backend", "FPA", seq="isn+1", ack=B_ISN + 1, payload=HELLO),
+        send("backend", "A", seq=B_ISN + 1, ack=f"{C_NXT}+1"),
+        expect("client", "A", seq="synack.seq+1", ack=f"{C_NXT}+1"),
+        counters(delta={"state_connecting": 1, "state_fin_client": 1}),
+    ]),
+
+    Scenario("bare_fin_before_any_payload_gets_rst", doc="""
+        A client that closes right after the handshake, without sending anything, is
+        answered with a RST; no backend is contacted and the entry is freed.""", steps=[
+        *handshake(),
+        send("client", "FA", seq="isn+1", ack="synack.seq+1"),
+        expect("client", "R", seq="synack.seq+1"),
+        expect_none("backend", within=0.1),
+        counters(delta={"conn_closed_empty": 1, "backend_syn_sent": 0}, values={"conn_active": 0}),
+    ]),
+
     Scenario("data_while_connecting_is_held_and_delivered_in_order", doc="""
         Client data sent after the first payload but before the backend's SYN-ACK is
         held (not dropped, not sent early) and delivered in order after it.""", steps=[
@@ -329,6 +352,17 @@ SCENARIOS += [
         expect("backend", "A", seq=C_NXT, ack=(0xFFFFFFFE + 5) & 0xFFFFFFFF),
     ]),
 
+    Scenario("client_isn_across_the_sequence_wrap", isn={"a": 0xFFFFFFFD}, doc="""
+        A client ISN 3 below 2**32: the cookie ACK (seq 0xFFFFFFFE), the held payload
+        (wrapping to 3) and later data cross the wrap intact.""", steps=[
+        *established(),
+        send("client", "PA", seq=(0xFFFFFFFD + 1 + N) & 0xFFFFFFFF, ack="synack.seq+1", payload=b"wrapped"),
+        expect("backend", "PA", seq=(0xFFFFFFFD + 1 + N) & 0xFFFFFFFF, ack=B_ISN + 1, payload=b"wrapped"),
+        send("backend", "A", seq=B_ISN + 1, ack=(0xFFFFFFFD + 1 + N + 7) & 0xFFFFFFFF),
+        expect("client", "A", seq="synack.seq+1", ack=(0xFFFFFFFD + 1 + N + 7) & 0xFFFFFFFF),
+        check("bsyn.seq == 0xFFFFFFFD", "the backend SYN carries the client ISN"),
+    ]),
+
     Scenario("timestamps_translated_both_ways", doc="""
         The client sees the backend's TSvals on the SYN-ACK's clock (synack.tsval +
         the backend's clock advance); the backend sees its own TSvals echoed, the
@@ -500,6 +534,21 @@ SCENARIOS += [
                         "state_time_wait": 1}),
         wait_counter("conn_active", value=0, within=2.0),
         counters(delta={"conn_freed": 1}),
+    ]),
+
+    Scenario("backend_closes_first_then_client_entry_freed", doc="""
+        Backend FIN first (FIN_BACKEND), then the client's FIN, then the backend's last
+        ACK: all relayed; the entry lingers and is freed.""", steps=[
+        *established(),
+        send("backend", "FA", seq=B_ISN + 1, ack=C_NXT),
+        expect("client", "FA", seq="synack.seq+1", ack=C_NXT),
+        send("client", "FA", seq=C_NXT, ack="synack.seq+2"),
+        expect("backend", "FA", seq=C_NXT, ack=B_ISN + 2),
+        send("backend", "A", seq=B_ISN + 2, ack=f"{C_NXT}+1"),
+        expect("client", "A", seq="synack.seq+2", ack=f"{C_NXT}+1"),
+        counters(delta={"state_fin_backend": 1, "state_time_wait": 1, "fin_relayed_b2c": 1,
+                        "fin_relayed_c2b": 1}),
+        wait_counter("conn_active", value=0, within=2.0),
     ]),
 
     Scenario("idle_timeout_resets_both_sides", doc="""
