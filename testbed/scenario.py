@@ -127,7 +127,8 @@ LIVE_BACKENDS = tuple(n for n, (_, _, mac) in BACKENDS.items() if mac)
 
 _NET = ipaddress.ip_network("198.18.0.0/15")
 for _a in [VIP, SOURCE, CLIENT_IP, FLOOD_IP] + [b[0] for b in BACKENDS.values()]:
-    assert ipaddress.ip_address(_a) in _NET, f"{_a} outside 198.18.0.0/15"
+    if ipaddress.ip_address(_a) not in _NET:  # hard rule: test traffic only to 198.18.0.0/15
+        raise RuntimeError(f"scenario address {_a} outside 198.18.0.0/15")
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4

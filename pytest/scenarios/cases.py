@@ -81,6 +81,24 @@ SCENARIOS += [
                  values={"conn_active": 1}),
     ]),
 
+    Scenario("syn_on_a_time_wait_tuple_starts_a_new_connection", doc="""
+        After both FINs, while the entry lingers in TIME_WAIT, a new SYN from the same
+        port (new ISN) is answered with a fresh cookie and its handshake completes.""",
+        steps=[
+        *established(),
+        send("client", "FA", seq=C_NXT, ack="synack.seq+1"),
+        expect("backend", "FA", seq=C_NXT, ack=B_ISN + 1),
+        send("backend", "FA", seq=B_ISN + 1, ack=f"{C_NXT}+1"),
+        expect("client", "FA", seq="synack.seq+1", ack=f"{C_NXT}+1"),
+        send("client", "A", seq=f"{C_NXT}+1", ack="synack.seq+2"),
+        expect("backend", "A", seq=f"{C_NXT}+1", ack=B_ISN + 2),
+        send("client", "S", seq="isn+100000"),
+        expect("client", "SA", ack="isn+100001", capture_as="synack2"),
+        send("client", "A", seq="isn+100001", ack="synack2.seq+1"),
+        wait_counter("cookie_ok", delta=2),
+        counters(delta={"conn_created": 2}),
+    ]),
+
     Scenario("forged_cookie_ack_gets_rst", doc="""
         An ACK whose acknowledgment number is no cookie of ours gets a RST (seq = its
         ack) and creates nothing.""", steps=[
@@ -414,6 +432,23 @@ SCENARIOS += [
         expect("backend", "A", seq=C_NXT, ack=B_ISN + 1, options_exclude=["SAck"]),
     ]),
 
+    Scenario("client_ack_of_unsent_data_dropped", doc="""
+        RFC 5961 §5.2: a client segment acknowledging data the backend never sent is
+        dropped, not relayed.""", steps=[
+        *established(),
+        send("client", "PA", seq=C_NXT, ack="synack.seq+1000", payload=b"x"),
+        expect_none("backend", within=0.2),
+        counters(delta={"drop_out_of_window": 1, "relayed_c2b": 1}),
+    ]),
+
+    Scenario("backend_data_beyond_the_client_window_dropped", doc="""
+        A backend segment far beyond the client's window is dropped, not relayed.""", steps=[
+        *established(),
+        send("backend", "PA", seq=B_ISN + 1 + 0x20000000, ack=C_NXT, payload=b"x"),
+        expect_none("client", within=0.2),
+        counters(delta={"drop_out_of_window": 1}),
+    ]),
+
     Scenario("client_segment_split_for_a_backend_with_smaller_mss", doc="""
         Client MSS 1460, backend MSS 536: a 1000-byte client segment reaches the
         backend as 536 + 464 bytes, consecutive, PSH on the last piece only.""", steps=[
@@ -467,6 +502,45 @@ SCENARIOS += [
         expect_none("client", within=0.1),
         counters(delta={"rst_relayed_c2b": 1, "challenge_ack_sent": 0}),
         wait_counter("conn_active", value=0, within=2.0),
+    ]),
+
+    Scenario("exact_rst_after_unacked_client_data_is_relayed", doc="""
+        The client sent data the backend has not acknowledged yet; its RST at its own
+        SND.NXT (after that data) is exact and relayed.""", steps=[
+        *established(),
+        send("client", "PA", seq=C_NXT, ack="synack.seq+1", payload=b"abc"),
+        expect("backend", "PA", seq=C_NXT, payload=b"abc"),
+        send("client", "R", seq=f"{C_NXT}+3"),
+        expect("backend", "R", seq=f"{C_NXT}+3"),
+        counters(delta={"rst_relayed_c2b": 1, "challenge_ack_sent": 0}),
+    ]),
+
+    Scenario("backend_rst_is_relayed_to_the_client", doc="""
+        An exact RST from the backend reaches the client at the client's next expected
+        sequence number.""", steps=[
+        *established(),
+        send("backend", "R", seq=B_ISN + 1),
+        expect("client", "R", seq="synack.seq+1"),
+        counters(delta={"rst_relayed_b2c": 1, "state_reset": 1}),
+        wait_counter("conn_active", value=0, within=2.0),
+    ]),
+
+    Scenario("inexact_rst_before_any_payload_gets_challenge_ack", doc="""
+        RFC 5961 also before binding: an inexact RST in WAIT_DATA earns a challenge
+        ACK and the entry stays.""", steps=[
+        *handshake(),
+        send("client", "R", seq="isn+100"),
+        expect("client", "A", seq="synack.seq+1", ack="isn+1"),
+        counters(delta={"challenge_ack_sent": 1}, values={"conn_active": 1}),
+    ]),
+
+    Scenario("syn_before_any_payload_gets_challenge_ack", doc="""
+        RFC 5961 §4 in WAIT_DATA: a SYN on the tuple (other ISN) gets a challenge ACK,
+        the entry stays.""", steps=[
+        *handshake(),
+        send("client", "S", seq="isn+50000"),
+        expect("client", "A", seq="synack.seq+1", ack="isn+1"),
+        counters(delta={"challenge_ack_sent": 1}, values={"conn_active": 1}),
     ]),
 
     Scenario("rst_in_window_not_exact_gets_challenge_ack_and_session_survives", doc="""
