@@ -801,11 +801,24 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 static bool
 hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 {
+	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
+	struct rte_mbuf *m;
+
+	/* a retransmission of what is held already: the backend gets it once */
+	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
+		struct pe_tcp_seg h;
+
+		seg_from_mbuf(m, &h);
+		if (pe_seq_leq(h.seq, seg->seq) && pe_seq_geq(h.seq + pe_tcp_seg_len(&h), end)) {
+			PE_CNT_INC(&w->cnt, drop_hold_duplicate);
+			return false;
+		}
+	}
 	if (c->hold.bytes + seg->payload_len > pe_eng.cfg.hold_max_bytes && c->hold.n != 0) {
 		PE_CNT_INC(&w->cnt, drop_hold_full);
 		return false;
 	}
-	pe_hold_append(&c->hold, seg->m, seg->payload_len, seg->seq + pe_tcp_seg_len(seg));
+	pe_hold_append(&c->hold, seg->m, seg->payload_len, end);
 	if (pe_seq_gt(c->hold.end, c->dir[PE_SIDE_CLIENT].nxt))
 		c->dir[PE_SIDE_CLIENT].nxt = c->hold.end;
 	seg->m = NULL;
