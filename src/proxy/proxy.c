@@ -656,19 +656,24 @@ hold_release_acked(struct pe_conn *c)
 static bool
 bind_backend(struct pe_worker *w, struct pe_conn *c)
 {
-	const struct pe_tcp_seg *first;
-	struct pe_tcp_seg s;
 	const struct pe_backend_conf *be;
 	struct pe_select_ctx ctx = {
 		.client_addr = c->key[PE_SIDE_CLIENT].raddr,
 		.client_port = c->key[PE_SIDE_CLIENT].rport,
 	};
+	struct rte_mbuf *m;
+	struct pe_tcp_seg s;
 	int idx, port;
 
-	seg_from_mbuf(c->hold.head, &s);
-	first = &s;
-	ctx.payload = (const uint8_t *)first->tcp + first->hdr_len;
-	ctx.payload_len = first->payload_len;
+	/* the policy looks at the first payload: the held segment at the client's ISN + 1 */
+	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
+		seg_from_mbuf(m, &s);
+		if (s.seq == c->c_isn + 1) {
+			ctx.payload = (const uint8_t *)s.tcp + s.hdr_len;
+			ctx.payload_len = s.payload_len;
+			break;
+		}
+	}
 
 	idx = pe_eng.lb->select(w, &ctx);
 	if (idx < 0) {
@@ -837,6 +842,20 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
 		return PE_FSM_SAME;
 	}
+	/*
+	 * Data after the first payload overtook it (loss, reordering): hold it
+	 * (in window, bounded) and bind when the first payload arrives.
+	 */
+	if (seg->seq != c->c_isn + 1) {
+		if (pe_seq_gt(seg->seq, c->c_isn + 1) &&
+				pe_seq_leq(seg->seq, c->dir[PE_SIDE_CLIENT].right)) {
+			if (hold(w, c, seg))
+				PE_CNT_INC(&w->cnt, held_before_first);
+		} else {
+			PE_CNT_INC(&w->cnt, drop_out_of_window);
+		}
+		return PE_FSM_SAME;
+	}
 	/* a FIN before any payload: nothing to choose a backend by */
 	if (seg->payload_len == 0) {
 		PE_CNT_INC(&w->cnt, conn_closed_empty);
@@ -1003,6 +1022,16 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	mss_idx = pe_cookie_check(cookie_keys(w), 2, &t, seg->seq - 1, seg->ack - 1);
 	if (mss_idx < 0 || (o->has_ts && pe_eng.cfg.tcp_timestamps &&
 			pe_cookie_ts_decode(o->ts_ecr, &co) < 0)) {
+		/*
+		 * The cookie is checked against seq - 1 as the client's ISN, which
+		 * only the first segment after the handshake carries. Data that
+		 * overtook it cannot be checked: dropped without a RST (which
+		 * would kill a good connection); the client retransmits it.
+		 */
+		if (pe_tcp_seg_len(seg) != 0) {
+			PE_CNT_INC(&w->cnt, drop_cookie_unchecked);
+			return NULL;
+		}
 		PE_CNT_INC(&w->cnt, drop_cookie_bad);
 		pe_tcp_send_rst_reply(w, seg);
 		return NULL;
