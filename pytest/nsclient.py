@@ -14,7 +14,8 @@ Each command prints one JSON object on stdout (exit 0) or fails with a traceback
       N LDAP sessions with python3-ldap3 (anonymous bind, base search of SUFFIX for
       description, unbind), CONCURRENCY at a time; each must return exactly the
       SUFFIX entry with description "served-by <backend>".
-      -> {"sessions", "ok", "served": {backend: n}, "errors": [first 5], "n_errors", "seconds"}
+      -> {"sessions", "ok", "served": {backend: n}, "errors": [first 5], "n_errors",
+          "slowest_session_s", "seconds"}
   arp IP
       scapy: ARP who-has IP on eth0 (timeout 2 s) -> {"hwsrc": mac or null, "psrc": ip}
   bad-packets ENGINE_MAC VIP IFACE
@@ -126,7 +127,8 @@ def ldap_sessions(host, suffix, n, concurrency):
     from ldap3 import BASE, Connection, Server
 
     def one(i):
-        conn = Connection(Server(host, port=389, get_info=None, connect_timeout=15), auto_bind=True,
+        t_start = time.monotonic()
+        conn = Connection(Server(host, port=389, get_info=None, connect_timeout=31), auto_bind=True,
                           receive_timeout=30)
         try:
             conn.search(suffix, "(objectClass=*)", BASE, attributes=["description"])
@@ -138,19 +140,21 @@ def ldap_sessions(host, suffix, n, concurrency):
         desc = entries[0][1]
         if not isinstance(desc, str) or not desc.startswith("served-by "):
             raise AssertionError(f"session {i}: description {desc!r}")
-        return desc.split()[1]
+        return desc.split()[1], time.monotonic() - t_start
 
     t0 = time.monotonic()
-    served, errors = {}, []
+    served, errors, slowest = {}, [], 0.0
     with concurrent.futures.ThreadPoolExecutor(max_workers=int(concurrency)) as pool:
         for fut in concurrent.futures.as_completed([pool.submit(one, i) for i in range(int(n))]):
             try:
-                name = fut.result()
+                name, took = fut.result()
                 served[name] = served.get(name, 0) + 1
+                slowest = max(slowest, took)
             except Exception as exc:  # reported, counted
                 errors.append(repr(exc))
     out({"sessions": int(n), "ok": sum(served.values()), "served": served, "errors": errors[:5],
-         "n_errors": len(errors), "seconds": round(time.monotonic() - t0, 3)})
+         "n_errors": len(errors), "slowest_session_s": round(slowest, 3),
+         "seconds": round(time.monotonic() - t0, 3)})
 
 
 COMMANDS = {"ldap-sessions": ldap_sessions, "ldap3-add-search": ldap3_add_search, "bind-rst": bind_rst,

@@ -26,13 +26,14 @@ import time
 
 import pytest
 
-from testbed import topo
+from testbed import slapd, topo
 from testbed.netns import ns_argv, run, terminate, wait_until
 
 PY = "/usr/bin/python3"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(REPO_ROOT, os.environ.get("PE_BINARY", "build/proxyengine"))
 SINK_PORT = 9000
+LOG_DIR = slapd.LOG_DIR     # /tmp/pe-testbed/logs: <backend>-sinksource.log
 CHECK_PREFIX = "pe-cfgcheck"   # DPDK file prefix of the config check (runtime dir removed after)
 SIZE = 20 << 20
 LDAP_SESSIONS = 200
@@ -76,13 +77,15 @@ def sinks(tb):
     """sink/source servers on TCP/9000 in pe-be1 and pe-be2, stopped by pid afterwards."""
     procs = []
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, PYTHONDONTWRITEBYTECODE="1")
+    os.makedirs(LOG_DIR, exist_ok=True)
     try:
         for name, ns in topo.BACKEND_NS.items():
-            procs.append(subprocess.Popen(
-                ns_argv(ns, [PY, "-m", "testbed.sinksource", "serve", "--bind", topo.backend_ip(name),
-                             "--port", SINK_PORT, "--name", name, "--lifetime", 900]),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                start_new_session=True))
+            with open(os.path.join(LOG_DIR, f"{name}-sinksource.log"), "wb") as log:
+                procs.append(subprocess.Popen(
+                    ns_argv(ns, [PY, "-m", "testbed.sinksource", "serve", "--bind", topo.backend_ip(name),
+                                 "--port", SINK_PORT, "--name", name, "--lifetime", 900]),
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    start_new_session=True))
         for name in topo.BACKEND_NS:
             wait_until(lambda: client(tb, "ping", topo.backend_ip(name), SINK_PORT, check=False).get("ok"),
                        10, f"sink/source server {name}", interval=0.1)
@@ -154,6 +157,13 @@ def moved(before, after, names):
     return {n: after.get(n, 0) - before.get(n, 0) for n in names}
 
 
+def all_moved(before, after):
+    """Every counter that moved (for failure messages), byte/packet totals left out."""
+    skip = ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets")
+    return {n: v - before.get(n, 0) for n, v in sorted(after.items())
+            if v != before.get(n, 0) and n not in skip}
+
+
 def check_faults(faults, before, after):
     """With faults: every fault counter moved. Without: none did."""
     d = moved(before, after, FAULT_COUNTERS)
@@ -165,7 +175,8 @@ def check_faults(faults, before, after):
 
 
 def report(what, res, d):
-    print(f"\n{what}: {res.get('seconds')} s, fault counter deltas {d}", file=sys.stderr)
+    slow = f" (slowest session {res['slowest_session_s']} s)" if "slowest_session_s" in res else ""
+    print(f"\n{what}: {res.get('seconds')} s{slow}, fault counter deltas {d}", file=sys.stderr)
 
 
 @pytest.mark.parametrize("mode", ["upload", "download"])
@@ -177,7 +188,7 @@ def test_transfer_20mib_byte_exact(engines, faults, mode):
     res = client(tb, mode, topo.VIP, SINK_PORT, SIZE, seed, timeout=TIME_LIMIT + 30)
     elapsed = time.monotonic() - t0
     after = tb.stats()
-    assert res.get("ok"), f"{mode} of {SIZE} bytes not exact: {res}"
+    assert res.get("ok"), f"{mode} of {SIZE} bytes not exact: {res}\ncounters moved: {all_moved(before, after)}"
     if mode == "upload":
         assert res["sha256_remote"] == res["sha256_local"] and res["server"] in topo.BACKEND_NS, res
     else:
@@ -196,7 +207,7 @@ def test_200_ldap_sessions(engines, faults):
                       timeout=TIME_LIMIT + 30)
     elapsed = time.monotonic() - t0
     after = tb.stats()
-    assert res["ok"] == LDAP_SESSIONS and res["n_errors"] == 0, res
+    assert res["ok"] == LDAP_SESSIONS and res["n_errors"] == 0, f"{res}\ncounters moved: {all_moved(before, after)}"
     assert set(res["served"]) == set(tb.backend_names), f"both backends must serve: {res['served']}"
     assert elapsed < TIME_LIMIT, f"{LDAP_SESSIONS} sessions took {elapsed:.1f} s"
     d = check_faults(faults, before, after)

@@ -4,18 +4,25 @@ Server (runs inside a backend netns, stopped by pid, exits by itself after --lif
     ip netns exec pe-be1 /usr/bin/python3 -m testbed.sinksource serve --bind 198.18.0.11 \
         --port 9000 --name be1
 Client (runs inside pe-client; prints one JSON object, exit 0 if the transfer was exact):
-    python3 -m testbed.sinksource upload   HOST PORT NBYTES SEED
+    python3 -m testbed.sinksource upload   HOST PORT NBYTES SEED [--no-wait]
     python3 -m testbed.sinksource download HOST PORT NBYTES SEED
     python3 -m testbed.sinksource ping     HOST PORT
 
 Protocol: one request per connection, chosen by the client's first line (ASCII):
-    "UPLOAD <n>\\n" + n bytes   -> server reads exactly n bytes, replies
+    "UPLOAD <n>\\n"             -> server replies "READY\\n"; the client then sends n bytes,
+                                  the server reads exactly n bytes, replies
                                   "<sha256 hex of them> <server name>\\n" and closes
     "DOWNLOAD <n> <seed>\\n"    -> server sends exactly n bytes of stream(seed), closes
     "PING\\n"                   -> "PONG <server name>\\n", closes
 stream(seed) is a deterministic pseudo-random byte stream (random.Random(seed),
 64 KiB chunks), the same on both ends; the client computes the digest it expects
 locally and compares. n is at most MAX_BYTES; every socket operation has a timeout.
+
+Why READY: the client's first segment then travels alone. Without it the client
+sends its request line and a window of data at once, and when a later segment
+overtakes the first (loss, reordering) the engine answers it with a RST (see
+pytest/scenarios/pending.py, data_overtaking_the_first_payload_does_not_reset);
+`upload --no-wait` keeps that behaviour, to reproduce it.
 """
 import argparse
 import hashlib
@@ -75,6 +82,7 @@ def _serve_one(conn, name):
                 n = int(req[1])
                 if not 0 <= n <= MAX_BYTES:
                     raise ValueError(f"size {n}")
+                conn.sendall(b"READY\n")
                 h, got = hashlib.sha256(), 0
                 while got < n:
                     data = conn.recv(min(CHUNK, n - got))
@@ -130,21 +138,26 @@ def _connect(host, port):
     return s
 
 
-def upload(host, port, n, seed):
+def upload(host, port, n, seed, wait_ready=True):
     t0 = time.monotonic()
     h = hashlib.sha256()
     with _connect(host, port) as s:
         s.sendall(f"UPLOAD {n}\n".encode())
+        ready = _readline(s) if wait_ready else None  # the server sends it anyway
+        if wait_ready and ready != ["READY"]:
+            raise ValueError(f"server answered {ready!r}, not READY")
         for chunk in stream(seed, n):
             h.update(chunk)
             s.sendall(chunk)
         reply = b""
-        while not reply.endswith(b"\n"):
+        while not reply.endswith(b"\n") or (not wait_ready and reply.count(b"\n") < 2):
             data = s.recv(256)
             if not data:
                 break
             reply += data
     parts = reply.decode(errors="replace").split()
+    if not wait_ready and parts[:1] == ["READY"]:
+        parts = parts[1:]
     remote = parts[0] if parts else None
     return {"mode": "upload", "bytes": n, "sha256_local": h.hexdigest(), "sha256_remote": remote,
             "server": parts[1] if len(parts) > 1 else None, "ok": remote == h.hexdigest(),
@@ -192,6 +205,9 @@ def main(argv=None):
         p.add_argument("port", type=int)
         p.add_argument("nbytes", type=int)
         p.add_argument("seed", type=int)
+        if mode == "upload":
+            p.add_argument("--no-wait", action="store_true",
+                           help="stream at once, without waiting for READY")
     p = sub.add_parser("ping")
     p.add_argument("host")
     p.add_argument("port", type=int)
@@ -201,7 +217,7 @@ def main(argv=None):
     if args.cmd in ("upload", "download") and not 0 <= args.nbytes <= MAX_BYTES:
         ap.error(f"nbytes must be 0..{MAX_BYTES}")
     if args.cmd == "upload":
-        res = upload(args.host, args.port, args.nbytes, args.seed)
+        res = upload(args.host, args.port, args.nbytes, args.seed, wait_ready=not args.no_wait)
     elif args.cmd == "download":
         res = download(args.host, args.port, args.nbytes, args.seed)
     else:
