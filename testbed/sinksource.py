@@ -18,11 +18,12 @@ stream(seed) is a deterministic pseudo-random byte stream (random.Random(seed),
 64 KiB chunks), the same on both ends; the client computes the digest it expects
 locally and compares. n is at most MAX_BYTES; every socket operation has a timeout.
 
-Why READY: the client's first segment then travels alone. Without it the client
-sends its request line and a window of data at once, and when a later segment
-overtakes the first (loss, reordering) the engine answers it with a RST (see
-pytest/scenarios/pending.py, data_overtaking_the_first_payload_does_not_reset);
-`upload --no-wait` keeps that behaviour, to reproduce it.
+READY lets a client keep its first segment alone in flight. `upload --no-wait`
+(what test_transfer uses) streams right after the request line, like most real
+clients, so later segments can overtake the first one under loss or reordering;
+that once made the engine reset the connection (scenario
+data_overtaking_the_first_payload_does_not_reset). The server sends READY either
+way; a --no-wait client skips it before the digest line.
 """
 import argparse
 import hashlib
