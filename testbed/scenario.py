@@ -60,6 +60,10 @@ Steps
       is a retransmission and is skipped, unless repeat=True (the step expects
       exactly that repetition). Pure ACKs and RSTs are never skipped (duplicate
       and challenge ACKs count).
+  icmp_unreach(code=3, conn="a", reply_to=None)
+      The backend host of capture `reply_to` (default: the last segment expected on the
+      backend side of `conn`) sends ICMP destination unreachable `code` (3: port)
+      quoting that segment's IP header and first 8 TCP bytes (RFC 792).
   expect_none(side, within=0.3, conn="a")
       Nothing on that side of `conn` for `within` seconds (skipped retransmissions
       included: nothing at all).
@@ -193,6 +197,12 @@ def send(side, flags, seq, ack=None, payload=b"", options=(), win=65535, conn="a
         raise ValueError(f"send({flags}): an ACK needs ack=")
     return Step("send", dict(side=_side(side), flags=flags, seq=seq, ack=ack, payload=payload,
                              options=list(options), win=win, conn=conn, reply_to=reply_to, dport=dport))
+
+
+def icmp_unreach(code=3, conn="a", reply_to=None):
+    """The backend host answers a segment the engine sent it (capture `reply_to`, by default
+    the last backend segment of `conn`) with ICMP destination unreachable `code` quoting it."""
+    return Step("icmp_unreach", dict(code=code, conn=conn, reply_to=reply_to))
 
 
 def expect(side, flags, seq=None, ack=None, payload=None, win=None, options=None, options_include=(),
@@ -500,6 +510,24 @@ class Run:
         with self.cond:
             self.log.append((time.monotonic(), f">  {conn.name}:{a['side']} [{a['flags']}] seq={seq} ack={ack}"
                              f" len={len(payload)}{' opts=' + str(options) if options else ''}"))
+        self.bed.send_raw(frame)
+
+    def do_icmp_unreach(self, a):
+        from scapy.layers.inet import ICMP, IP
+        from scapy.layers.l2 import Ether
+        from scapy.packet import Raw
+        conn = self.conn(a["conn"])
+        peer = self.captures.get(a["reply_to"]) if a["reply_to"] else conn.last_backend
+        if peer is None:
+            raise ScenarioFailure(f"icmp_unreach: no backend segment of connection {conn.name!r} to quote")
+        quoted = bytes(Ether(peer.raw)[IP])
+        quoted = quoted[:(quoted[0] & 0x0F) * 4 + 8]
+        name = self.bed.backend_by_ip[peer.dst]
+        frame = bytes(Ether(src=BACKENDS[name][2], dst=self.bed.engine_mac) /
+                      IP(src=peer.dst, dst=peer.src) / ICMP(type=3, code=a["code"]) / Raw(quoted))
+        with self.cond:
+            self.log.append((time.monotonic(), f">  {conn.name}:backend ICMP unreachable code {a['code']} "
+                             f"quoting seq={peer.seq}"))
         self.bed.send_raw(frame)
 
     def _optval(self, v, conn):

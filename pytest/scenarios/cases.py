@@ -6,7 +6,8 @@ scapy, be3 dead). Values in quotes are expressions (isn = the connection's
 client ISN, captures by name). Expected values follow DESIGN.md §4 and the
 README; where a number is a design choice (timers, rounding) the doc says so.
 """
-from testbed.scenario import Scenario, check, counters, expect, expect_none, flood, send, wait_counter
+from testbed.scenario import (Scenario, check, counters, expect, expect_none, flood, icmp_unreach, send,
+                              wait_counter)
 
 from .common import (B_ISN, B_TS, HELLO, LINUX_SYN_OPTIONS, TS_SYN, backend_accepts, established,
                      first_payload, handshake, linux_established, ts_opt)
@@ -328,6 +329,67 @@ SCENARIOS += [
         expect_none("client", within=0.05),
         counters(delta={"backend_timeout": 1, "backend_failover": 1, "backend_syn_retx": 2,
                         "backend_syn_sent": 4, "backend_connected": 1}),
+    ]),
+
+    Scenario("backend_unreachable_icmp_next_backend_serves", doc="""
+        The backend's host answers our SYN with ICMP port unreachable quoting it: the
+        engine gives up on that backend at once (no SYN retransmission) and sends the
+        same SYN to the other live backend, which serves.""", steps=[
+        *handshake(),
+        *first_payload(),
+        expect("backend", "S", seq="isn", capture_as="s1"),
+        icmp_unreach(code=3),
+        expect("backend", "S", seq="isn", repeat=True, within=0.2, capture_as="s2"),
+        check("s2.backend != s1.backend", "the SYN goes to the other backend"),
+        send("backend", "SA", seq=B_ISN, ack="isn+1", reply_to="s2"),
+        expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=HELLO),
+        counters(delta={"icmp_unreach_rx": 1, "backend_unreachable": 1, "backend_failover": 1,
+                        "backend_syn_retx": 0, "backend_connected": 1}),
+    ]),
+
+    Scenario("icmp_unreachable_for_an_established_flow_is_ignored", doc="""
+        An ICMP error about a synchronized connection is a soft error (RFC 1122
+        4.2.3.9, RFC 5927): counted, the session goes on.""", steps=[
+        *established(),
+        icmp_unreach(code=3),
+        send("client", "PA", seq=f"isn+1+{len(HELLO)}", ack="synack.seq+1", payload=b"more"),
+        expect("backend", "PA", seq=f"isn+1+{len(HELLO)}", ack=B_ISN + 1, payload=b"more"),
+        counters(delta={"icmp_unreach_rx": 1, "drop_icmp_stale": 1, "backend_unreachable": 0}),
+    ]),
+
+    Scenario("zero_window_probe_passes_and_data_resumes", doc="""
+        The backend closes its window (win 0); the client's 1-byte window probe at the
+        right edge passes to the backend (the engine does not judge it out of window),
+        then the backend opens the window and the rest flows.""", steps=[
+        *established(),
+        send("backend", "A", seq=B_ISN + 1, ack=f"isn+1+{len(HELLO)}", win=0),
+        expect("client", "A", seq="synack.seq+1", ack=f"isn+1+{len(HELLO)}", win=0),
+        send("client", "A", seq=f"isn+1+{len(HELLO)}", ack="synack.seq+1", payload=b"p"),
+        expect("backend", "A", seq=f"isn+1+{len(HELLO)}", ack=B_ISN + 1, payload=b"p"),
+        send("backend", "A", seq=B_ISN + 1, ack=f"isn+1+{len(HELLO)}+1", win=4096),
+        expect("client", "A", seq="synack.seq+1", ack=f"isn+1+{len(HELLO)}+1"),
+        send("client", "PA", seq=f"isn+1+{len(HELLO)}+1", ack="synack.seq+1", payload=b"rest"),
+        expect("backend", "PA", seq=f"isn+1+{len(HELLO)}+1", ack=B_ISN + 1, payload=b"rest"),
+        counters(delta={"drop_out_of_window": 0}),
+    ]),
+
+    Scenario("half_close_data_flows_the_other_way", doc="""
+        The client sends its FIN (half-close); the backend keeps sending data, which
+        the client keeps acknowledging, then closes too.""", steps=[
+        *established(),
+        send("client", "FA", seq=f"isn+1+{len(HELLO)}", ack="synack.seq+1"),
+        expect("backend", "FA", seq=f"isn+1+{len(HELLO)}", ack=B_ISN + 1),
+        send("backend", "PA", seq=B_ISN + 1, ack=f"isn+2+{len(HELLO)}", payload=b"reply-1"),
+        expect("client", "PA", seq="synack.seq+1", ack=f"isn+2+{len(HELLO)}", payload=b"reply-1"),
+        send("client", "A", seq=f"isn+2+{len(HELLO)}", ack="synack.seq+8"),
+        expect("backend", "A", seq=f"isn+2+{len(HELLO)}", ack=B_ISN + 8),
+        send("backend", "PA", seq=B_ISN + 8, ack=f"isn+2+{len(HELLO)}", payload=b"reply-2"),
+        expect("client", "PA", seq="synack.seq+8", ack=f"isn+2+{len(HELLO)}", payload=b"reply-2"),
+        send("backend", "FA", seq=B_ISN + 15, ack=f"isn+2+{len(HELLO)}"),
+        expect("client", "FA", seq="synack.seq+15", ack=f"isn+2+{len(HELLO)}"),
+        send("client", "A", seq=f"isn+2+{len(HELLO)}", ack="synack.seq+16"),
+        expect("backend", "A", seq=f"isn+2+{len(HELLO)}", ack=B_ISN + 16),
+        wait_counter("conn_active", value=0, within=2.0),
     ]),
 
     Scenario("every_live_backend_refuses_then_client_rst", refuse="all", doc="""
