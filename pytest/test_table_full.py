@@ -4,7 +4,8 @@ The engine runs with engine.max_connections = 16 (the smallest allowed). Real
 Linux clients in pe-client open 16 connections to the VIP and send nothing, so
 16 entries wait for their first payload. A 17th handshake is answered (SYN
 cookies keep no state), but its ACK finds no room: the client gets a RST
-(its first request fails with ECONNRESET) and drop_conn_table_full counts it.
+(connect() or its first request fails with ECONNRESET, depending on when the
+client process runs again) and drop_conn_table_full counts it.
 Then each of the 16 waiting connections still binds and gets its LDAP
 BindResponse from a backend.
 """
@@ -80,9 +81,10 @@ def test_table_full_refuses_new_keeps_existing(tb, tmp_path):
                 p.wait()
         res = json.loads(out.strip().splitlines()[-1])
         after = tb.stats()
-    # the 17th handshake completed at the client (cookie), then its first segment was refused
-    assert res["extra"].get("connected"), res
-    assert res["extra"].get("error") == "ConnectionResetError", res
+    # the 17th handshake completes at the client (cookie) and its ACK is answered with a RST:
+    # depending on when the client runs again, connect() itself or its first request fails
+    extra = res["extra"]
+    assert "ConnectionResetError" in (extra.get("connect_error"), extra.get("error")), res
     assert after["drop_conn_table_full"] - before["drop_conn_table_full"] >= 1
     # every waiting connection was untouched: each got a BindResponse (0x30 .. 0x61 ..)
     assert len(res["replies"]) == TABLE
