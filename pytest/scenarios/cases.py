@@ -478,14 +478,17 @@ SCENARIOS += [
     ]),
 
     Scenario("timestamps_translated_both_ways", doc="""
-        The client sees the backend's TSvals on the SYN-ACK's clock (synack.tsval +
-        the backend's clock advance); the backend sees its own TSvals echoed, the
-        client's TSvals pass unchanged.""", steps=[
+        The client sees the backend's TSvals on the engine's clock: it continues the
+        SYN-ACK's TSval (synack.tsval + the milliseconds since + the backend's clock
+        advance), so it never runs backwards from anything the engine sent before; the
+        backend sees its own TSvals echoed, the client's TSvals pass unchanged.""", steps=[
         *linux_established(BACKEND_ALL),
         send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"world", options=ts_opt(B_TS + 10, TS_SYN + 2)),
         expect("client", "PA", seq="synack.seq+1", ack=C_NXT, payload=b"world",
-               options_include=[("Timestamp", ("synack.tsval+10", TS_SYN + 2))]),
-        send("client", "A", seq=C_NXT, ack="synack.seq+6", options=ts_opt(TS_SYN + 3, "synack.tsval+10")),
+               options_include=[("Timestamp", (None, TS_SYN + 2))], capture_as="w"),
+        check("0 <= (w.tsval - synack.tsval - 10) % 2**32 <= 1000 * (w.t - synack.t) + 2",
+              "backend TSval + 10 continues the SYN-ACK's millisecond clock"),
+        send("client", "A", seq=C_NXT, ack="synack.seq+6", options=ts_opt(TS_SYN + 3, "w.tsval")),
         expect("backend", "A", seq=C_NXT, ack=B_ISN + 6, options_include=[("Timestamp", (TS_SYN + 3, B_TS + 10))]),
     ]),
 

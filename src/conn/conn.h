@@ -75,7 +75,8 @@ struct pe_conn {
 	uint32_t d_c2b;
 	uint32_t d_b2c;
 	uint32_t e_ts;                 /* TSval of the engine's SYN-ACK */
-	uint32_t ts_off;               /* offset of the engine's timestamp clock toward this client */
+	uint32_t ts_off;               /* engine's timestamp clock toward this client: ms clock + ts_off */
+	uint32_t challenge_ms;         /* when the last challenge ACK left (ms clock; 0: never) */
 	uint32_t d_ts;
 	struct pe_conn_dir dir[2];     /* by sender side */
 	uint64_t last_seen;            /* TSC of the last segment, either side */

@@ -45,8 +45,6 @@ struct pe_worker {
 	uint32_t rr_next;                 /* round-robin cursor */
 	struct pe_backend_rt be[PE_MAX_BACKENDS];
 	struct pe_cookie_key cookie_keys[2];  /* this period's SYN-cookie key, the one before */
-	uint64_t challenge_second;        /* TSC second of the challenge-ACK budget */
-	uint32_t challenge_sent;          /* challenge ACKs sent in that second */
 	struct pe_counters cnt;
 };
 

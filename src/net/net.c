@@ -21,6 +21,12 @@ icmp_input(struct pe_worker *w, struct rte_mbuf *m, size_t frame_len)
 	int rc;
 
 	rc = pe_wire_icmp_unreach_parse(rte_pktmbuf_mtod(m, uint8_t *), frame_len, &u);
+	/* code 4, fragmentation needed, is path MTU news, not an unreachable backend */
+	if (rc == 0 && u.code == PE_ICMP_FRAG_NEEDED) {
+		PE_CNT_INC(&w->cnt, drop_icmp_type);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (rc == 0) {
 		pe_proxy_icmp_unreach(w, u.inner, u.seq, u.sport, u.dport);
 		rte_pktmbuf_free(m);

@@ -48,6 +48,7 @@ int pe_wire_arp_request(uint8_t *buf, size_t cap, const struct rte_ether_addr *m
 int pe_wire_icmp_echo_reply(uint8_t *frame, size_t len, const struct rte_ether_addr *mac);
 
 #define PE_ICMP_DEST_UNREACH 3
+#define PE_ICMP_FRAG_NEEDED 4     /* destination unreachable code: fragmentation needed and DF set */
 
 /* What an ICMP destination unreachable about a TCP segment quotes. */
 struct pe_icmp_unreach {

@@ -54,8 +54,9 @@ RTE_LOG_REGISTER_SUFFIX(pe_logtype_proxy, proxy, INFO);
 
 #define PE_SYN_WINDOW 65535      /* window field of SYN and SYN-ACK (never scaled, RFC 7323 §2.2) */
 #define PE_SYN_RTO_MS 250        /* first retransmission of a SYN to a backend, then doubled */
-#define PE_CHALLENGE_PER_S 1000  /* challenge ACK budget per worker and second (RFC 5961 §7) */
+#define PE_CHALLENGE_INTERVAL_MS 500  /* at most one challenge ACK per connection this often (RFC 5961 §7) */
 #define PE_OLD_DUP_WINDOW 65535  /* how far before RCV.NXT a retransmission may start */
+#define PE_HOLD_MAX_SEGS 64      /* client segments held per connection while connecting */
 
 /* A segment as the proxy sees it: net.c's parse plus its options. */
 struct seg_ctx {
@@ -206,7 +207,10 @@ conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 		conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.linger_ms));
 		break;
 	default:
-		break; /* FIN_*: the timer armed in ESTABLISHED keeps running */
+		/* FIN_*: the timer armed in ESTABLISHED keeps running, unless held data is due */
+		if (c->rto_at != 0)
+			conn_arm_relaying(w, c);
+		break;
 	}
 }
 
@@ -286,8 +290,7 @@ conn_send_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t 
 
 	if (ts_on(c, to))
 		n = (uint8_t)pe_tcp_opt_put_ts(opts, ts_toward(w, c, to), c->dir[to].ts_recent);
-	conn_send(w, c, to, seq, c->dir[to].rcv_nxt, RTE_TCP_ACK_FLAG,
-			c->dir[to].win_to != 0 ? c->dir[to].win_to : PE_SYN_WINDOW, opts, n);
+	conn_send(w, c, to, seq, c->dir[to].rcv_nxt, RTE_TCP_ACK_FLAG, c->dir[to].win_to, opts, n);
 }
 
 /*
@@ -308,21 +311,22 @@ conn_rst(struct pe_worker *w, struct pe_conn *c, enum pe_side to)
 	}
 }
 
-/* RFC 5961 §3.2/§4: tell the sender where the connection is; rate-limited per worker. */
+/*
+ * RFC 5961 §3.2/§4: tell the sender where the connection is. Limited per
+ * connection, never by a budget shared between connections: a shared one
+ * lets an attacker count challenge ACKs on its own connection to learn
+ * another's sequence numbers (CVE-2016-5696; Linux likewise).
+ */
 static void
 challenge_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side to)
 {
-	uint64_t second = now_s(w);
+	uint32_t now_ms = ts_clock(w);
 
-	if (second != w->challenge_second) {
-		w->challenge_second = second;
-		w->challenge_sent = 0;
-	}
-	if (w->challenge_sent >= PE_CHALLENGE_PER_S) {
+	if (c->challenge_ms != 0 && now_ms - c->challenge_ms < PE_CHALLENGE_INTERVAL_MS) {
 		PE_CNT_INC(&w->cnt, challenge_ack_limited);
 		return;
 	}
-	w->challenge_sent++;
+	c->challenge_ms = now_ms != 0 ? now_ms : 1;
 	PE_CNT_INC(&w->cnt, challenge_ack_sent);
 	conn_send_ack(w, c, to, seq_toward(c, to, true));
 }
@@ -408,7 +412,7 @@ track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
 
 	if (pe_seq_gt(end, mine->nxt))
 		mine->nxt = end;
-	if (sc->o.has_ts)
+	if (sc->o.has_ts && pe_seq_geq(sc->o.ts_val, mine->ts_recent))
 		mine->ts_recent = sc->o.ts_val;
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
 		/* the ACK in the peer's own sequence space */
@@ -454,7 +458,8 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
 }
 
-static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg);
+static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg,
+		const struct pe_tcp_opts *o);
 
 static void
 count_relay(struct pe_worker *w, enum pe_side from, uint8_t flags)
@@ -571,7 +576,7 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	tcp->cksum = relay_options(c, from, sc, ck);
 	if (from == PE_SIDE_BACKEND && ts_on(c, PE_SIDE_CLIENT) && !sc->o.has_ts &&
 			!(seg->flags & RTE_TCP_RST_FLAG))
-		insert_ts(w, c, seg);
+		insert_ts(w, c, seg, &sc->o);
 
 	count_relay(w, from, seg->flags);
 	if (from == PE_SIDE_CLIENT && seg->payload_len + seg_opts_len(seg) > c->b_mss) {
@@ -592,12 +597,13 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
  * bytes into the headroom; the TCP checksum is recomputed (rare path).
  */
 static void
-insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg, const struct pe_tcp_opts *o)
 {
 	uint16_t hdrs = (uint16_t)((uint8_t *)seg->tcp - (uint8_t *)seg->eth) + seg->hdr_len;
 	uint8_t *start;
 
-	if (seg->hdr_len + PE_TCPOPT_TS_ALIGNED_LEN > 60 ||
+	/* an option after an End of Option List would never be read */
+	if (o->eol_off != PE_TCPOPT_ABSENT || seg->hdr_len + PE_TCPOPT_TS_ALIGNED_LEN > 60 ||
 			rte_pktmbuf_headroom(seg->m) < PE_TCPOPT_TS_ALIGNED_LEN) {
 		PE_CNT_INC(&w->cnt, ts_insert_no_room);
 		return;
@@ -610,7 +616,7 @@ insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 	pe_tcp_opt_put_ts(start + hdrs, ts_toward(w, c, PE_SIDE_CLIENT),
 			c->dir[PE_SIDE_CLIENT].ts_recent);
 	seg->hdr_len += PE_TCPOPT_TS_ALIGNED_LEN;
-	seg->tcp->data_off = (uint8_t)((seg->hdr_len / 4) << 4);
+	seg->tcp->data_off = (uint8_t)((seg->hdr_len / 4) << 4 | (seg->tcp->data_off & 0x0f));
 	seg->ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(seg->ip->total_length) +
 			PE_TCPOPT_TS_ALIGNED_LEN));
 	seg->ip->hdr_checksum = 0;
@@ -627,6 +633,7 @@ relay_held(struct pe_worker *w, struct pe_conn *c, struct rte_mbuf *m)
 	struct rte_mbuf *copy = rte_pktmbuf_copy(m, pe_eng.pool, 0, UINT32_MAX);
 	struct pe_tcp_seg seg;
 	struct seg_ctx sc = { .seg = &seg };
+	uint32_t ack;
 
 	if (copy == NULL) {
 		PE_CNT_INC(&w->cnt, drop_nombuf);
@@ -635,6 +642,15 @@ relay_held(struct pe_worker *w, struct pe_conn *c, struct rte_mbuf *m)
 	seg_from_mbuf(copy, &seg);
 	/* options were validated when the segment arrived */
 	(void)pe_tcp_opt_parse(seg_opts(&seg), seg_opts_len(&seg), &sc.o);
+	/*
+	 * Acknowledge what the client has acknowledged by now, not what it had
+	 * when it sent the segment: a stale ACK more than a window old is
+	 * dropped by the backend (RFC 5961 §5.2).
+	 */
+	ack = rte_cpu_to_be_32(pe_seq_to(c->dir[PE_SIDE_BACKEND].rcv_nxt, c->d_b2c));
+	seg.tcp->cksum = pe_csum_replace32(seg.tcp->cksum, seg.tcp->recv_ack, ack);
+	seg.tcp->recv_ack = ack;
+	seg.ack = rte_be_to_cpu_32(ack);
 	relay(w, c, PE_SIDE_CLIENT, &sc);
 }
 
@@ -781,6 +797,11 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 		return;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
+		/* linger measured from the last segment: a peer still retransmitting keeps it */
+		if (w->now - c->last_seen < pe_ms_to_tsc(pe_eng.cfg.linger_ms)) {
+			conn_arm(c, c->last_seen + pe_ms_to_tsc(pe_eng.cfg.linger_ms) - w->now);
+			return;
+		}
 		conn_free(w, c);
 		return;
 	default:
@@ -802,12 +823,26 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 
 /* ---- actions ------------------------------------------------------------- */
 
-/* Hold client data while the backend connects; false when over the limit (not held). */
+/*
+ * Hold client data while the backend connects. Bounded three ways, so that
+ * neither one client nor many can pin the mbuf pool: payload bytes
+ * (tcp.hold_max_bytes) and segments (PE_HOLD_MAX_SEGS, FIN-only ones count)
+ * per connection, and a quarter of the pool kept free for everything else.
+ * The first payload (@first) is exempt from the per-connection bounds: the
+ * backend is chosen on it. A retransmission of what is held is not held twice.
+ * Returns false when the segment was not held (counted; the client
+ * retransmits it).
+ */
 static bool
-hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
+hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg, bool first)
 {
 	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
 	struct rte_mbuf *m;
+
+	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4) {
+		PE_CNT_INC(&w->cnt, drop_hold_pool);
+		return false;
+	}
 
 	/* a retransmission of what is held already: the backend gets it once */
 	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
@@ -819,7 +854,8 @@ hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg)
 			return false;
 		}
 	}
-	if (c->hold.bytes + seg->payload_len > pe_eng.cfg.hold_max_bytes && c->hold.n != 0) {
+	if (!first && (c->hold.n >= PE_HOLD_MAX_SEGS ||
+			c->hold.bytes + seg->payload_len > pe_eng.cfg.hold_max_bytes)) {
 		PE_CNT_INC(&w->cnt, drop_hold_full);
 		return false;
 	}
@@ -849,7 +885,7 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	if (seg->seq != c->c_isn + 1) {
 		if (pe_seq_gt(seg->seq, c->c_isn + 1) &&
 				pe_seq_leq(seg->seq, c->dir[PE_SIDE_CLIENT].right)) {
-			if (hold(w, c, seg))
+			if (hold(w, c, seg, false))
 				PE_CNT_INC(&w->cnt, held_before_first);
 		} else {
 			PE_CNT_INC(&w->cnt, drop_out_of_window);
@@ -863,8 +899,9 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		conn_free(w, c);
 		return -1;
 	}
+	if (!hold(w, c, seg, true))
+		return PE_FSM_SAME;   /* no room now: the client retransmits it */
 	track(c, PE_SIDE_CLIENT, sc);
-	hold(w, c, seg);
 	if (!bind_backend(w, c)) {
 		conn_rst(w, c, PE_SIDE_CLIENT);
 		conn_free(w, c);
@@ -898,7 +935,8 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	c->b_mss = o->has_mss ? RTE_MAX(o->mss, (uint16_t)64) : PE_TCP_DEFAULT_MSS;
 	if (o->has_ts && cf(c, PE_CF_TS_C)) {
 		c->flags |= PE_CF_TS_B;
-		c->d_ts = c->e_ts - o->ts_val;
+		/* continue the clock the client has seen so far (SYN-ACK, challenge ACKs) */
+		c->d_ts = ts_clock(w) + c->ts_off - o->ts_val;
 		bd->ts_recent = o->ts_val;
 	}
 	if (o->sack_perm && cf(c, PE_CF_SACK_C))
@@ -909,6 +947,8 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		c->ws_in[PE_SIDE_BACKEND] = c->b_ws;
 		c->ws_out[PE_SIDE_BACKEND] = c->c_ws;
 	}
+	/* the window the engine's own segments offer the backend: the client's, in its scale */
+	bd->win_to = (uint16_t)RTE_MIN(client_wnd >> c->ws_out[PE_SIDE_BACKEND], (uint32_t)PE_SYN_WINDOW);
 	/* the backend's data may fill what the client's window allows */
 	bd->nxt = c->b_isn + 1;
 	bd->rcv_nxt = c->b_isn + 1;
@@ -1028,7 +1068,9 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 		 * overtook it cannot be checked: dropped without a RST (which
 		 * would kill a good connection); the client retransmits it.
 		 */
-		if (pe_tcp_seg_len(seg) != 0) {
+		if (pe_tcp_seg_len(seg) != 0 && mss_idx < 0 &&
+				pe_cookie_check_window(cookie_keys(w), 2, &t, seg->seq - 1,
+						PE_SYN_WINDOW, seg->ack - 1)) {
 			PE_CNT_INC(&w->cnt, drop_cookie_unchecked);
 			return NULL;
 		}
@@ -1050,7 +1092,8 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	if (o->has_ts && pe_eng.cfg.tcp_timestamps) {
 		c->flags |= PE_CF_TS_C;
 		c->e_ts = o->ts_ecr;
-		c->ts_off = pe_cookie_ts_offset(&pe_eng.cookie_secret, key->raddr, key->laddr);
+		/* the engine's clock toward this client continues from its SYN-ACK's TSval */
+		c->ts_off = c->e_ts - ts_clock(w);
 		c->dir[PE_SIDE_CLIENT].ts_recent = o->ts_val;
 		if (co.sack_ok)
 			c->flags |= PE_CF_SACK_C;
@@ -1064,6 +1107,8 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 		if (co.sack_ok || co.wscale_ok)
 			PE_CNT_INC(&w->cnt, cookie_ts_options);
 	}
+	/* the window the engine's own segments offer the client: what its SYN-ACK offered */
+	c->dir[PE_SIDE_CLIENT].win_to = (uint16_t)(PE_SYN_WINDOW >> c->ws_out[PE_SIDE_CLIENT]);
 	/* client data: the engine offered PE_SYN_WINDOW in its SYN-ACK, nothing is acknowledged yet */
 	c->dir[PE_SIDE_CLIENT].nxt = seg->seq;
 	c->dir[PE_SIDE_CLIENT].rcv_nxt = seg->seq;
@@ -1106,6 +1151,11 @@ input_no_conn(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	}
 	switch (seg->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) {
 	case RTE_TCP_SYN_FLAG:
+		/* SYN+FIN is no way to open a connection (a scanner's probe): dropped, as Linux */
+		if (seg->flags & RTE_TCP_FIN_FLAG) {
+			PE_CNT_INC(&w->cnt, drop_tcp_malformed);
+			return NULL;
+		}
 		answer_syn(w, sc);
 		return NULL;
 	case RTE_TCP_ACK_FLAG:
@@ -1138,7 +1188,13 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 	case PE_ACT_BIND:
 		return act_bind(w, c, sc);
 	case PE_ACT_HOLD:
-		if (!hold(w, c, seg))
+		/* as for the first payload: it must ACK the cookie and lie in the window offered */
+		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1 ||
+				!pe_seq_in(seg->seq, c->c_isn + 1, c->dir[PE_SIDE_CLIENT].right + 1)) {
+			PE_CNT_INC(&w->cnt, drop_out_of_window);
+			return PE_FSM_SAME;
+		}
+		if (!hold(w, c, seg, false))
 			return PE_FSM_SAME;
 		if (sc->o.has_ts)
 			c->dir[PE_SIDE_CLIENT].ts_recent = sc->o.ts_val;
@@ -1146,6 +1202,11 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 	case PE_ACT_BACKEND_UP:
 		return act_backend_up(w, c, sc);
 	case PE_ACT_REACK:
+		/* only the backend's own SYN-ACK, retransmitted, is answered */
+		if (seg->seq != c->b_isn || seg->ack != c->c_isn + 1) {
+			PE_CNT_INC(&w->cnt, drop_tcp_state);
+			return PE_FSM_SAME;
+		}
 		if (sc->o.has_ts && ts_on(c, PE_SIDE_BACKEND))
 			c->dir[PE_SIDE_BACKEND].ts_recent = sc->o.ts_val;
 		conn_send_ack(w, c, PE_SIDE_BACKEND, c->dir[PE_SIDE_CLIENT].nxt);

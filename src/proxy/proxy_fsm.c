@@ -58,10 +58,15 @@ const struct pe_transition pe_fsm[PE_CS_MAX][2][PE_EV_MAX] = {
 		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(DROP, SAME), T(RELAY, SAME),
 			T(RELAY, SAME), T(RELAY, SAME), T(RST_CHECK, PE_CS_RESET), T(DROP, SAME) },
 	},
+	/*
+	 * After an abort, a peer still sending (the RST was lost, or not taken:
+	 * its challenge ACK) gets a RST at exactly the ACK it sent, its RCV.NXT.
+	 */
 	[PE_CS_RESET] = {
-		[PE_SIDE_CLIENT] = { T(RECYCLE, SAME), T(DROP, SAME), T(DROP, SAME),
-			T(DROP, SAME), T(DROP, SAME), T(DROP, SAME), T(DROP, SAME) },
-		[PE_SIDE_BACKEND] = DROP_ALL,
+		[PE_SIDE_CLIENT] = { T(RECYCLE, SAME), T(DROP, SAME), T(RST_REPLY, SAME),
+			T(RST_REPLY, SAME), T(RST_REPLY, SAME), T(DROP, SAME), T(DROP, SAME) },
+		[PE_SIDE_BACKEND] = { T(DROP, SAME), T(DROP, SAME), T(RST_REPLY, SAME),
+			T(RST_REPLY, SAME), T(RST_REPLY, SAME), T(DROP, SAME), T(DROP, SAME) },
 	},
 };
 

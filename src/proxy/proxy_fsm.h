@@ -30,7 +30,7 @@ enum pe_action {
 	PE_ACT_BACKEND_UP,  /* backend SYN-ACK: send what is held */
 	PE_ACT_REACK,       /* retransmitted backend SYN-ACK: ACK again */
 	PE_ACT_FAILOVER,    /* backend refused or unreachable: try the next one, else RST the client */
-	PE_ACT_RST_REPLY,   /* unacceptable segment on a half-open backend side: RST (RFC 9293 SYN-SENT) */
+	PE_ACT_RST_REPLY,   /* segment that must not go on: RST <SEQ=SEG.ACK> (RFC 9293 SYN-SENT; after an abort) */
 	PE_ACT_ABORT,       /* client RST before the backend is up (checked as RFC 5961) */
 	PE_ACT_RELAY,       /* translate and forward to the other side */
 	PE_ACT_RST_CHECK,   /* RST while relaying: RFC 5961 §3 (exact: relay; in window: challenge ACK) */

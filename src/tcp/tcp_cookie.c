@@ -98,6 +98,35 @@ pe_cookie_check(const struct pe_cookie_key *keys, unsigned int n_keys,
 	return -1;
 }
 
+/*
+ * With isn = seq_minus_1 - k, the cookie's value part is v(k) = base + k,
+ * base = cookie - H1 - seq_minus_1. Its low 24 bits decode to an MSS index
+ * below 4 only for k = (j - (base - H2)) mod 2^24, j = 0..3: four candidates
+ * per key, each then checked against the period byte.
+ */
+bool
+pe_cookie_check_window(const struct pe_cookie_key *keys, unsigned int n_keys,
+		const struct pe_cookie_tuple *t, uint32_t seq_minus_1, uint32_t span, uint32_t cookie)
+{
+	unsigned int i, j;
+
+	if (n_keys > PE_COOKIE_MAX_AGE)
+		n_keys = PE_COOKIE_MAX_AGE;
+	for (i = 0; i < n_keys; i++) {
+		uint64_t h = tuple_hash(&keys[i], t);
+		uint32_t base = cookie - (uint32_t)h - seq_minus_1;
+		uint32_t r = (base - (uint32_t)(h >> 32)) & COOKIE_MASK;
+
+		for (j = 0; j < 4; j++) {
+			uint32_t k = (j - r) & COOKIE_MASK;
+
+			if (k <= span && (base + k) >> COOKIE_BITS == (keys[i].period & PERIOD_MASK))
+				return true;
+		}
+	}
+	return false;
+}
+
 uint32_t
 pe_cookie_ts_encode(uint32_t ts_now, const struct pe_cookie_opts *o)
 {

@@ -95,6 +95,17 @@ int pe_cookie_check(const struct pe_cookie_key *keys, unsigned int n_keys,
 		const struct pe_cookie_tuple *t, uint32_t client_isn, uint32_t cookie);
 
 /*
+ * Could @cookie be valid for a client ISN in [@seq_minus_1 - @span, @seq_minus_1]?
+ * For a data segment that failed pe_cookie_check(): true when it may be data
+ * of a valid handshake that overtook the first segment (then it is dropped
+ * silently rather than reset). Weaker than pe_cookie_check() by design (about
+ * @span / 2^32 per key, at most 2^-16): it only chooses between a silent drop
+ * and a RST, it never creates a connection.
+ */
+bool pe_cookie_check_window(const struct pe_cookie_key *keys, unsigned int n_keys,
+		const struct pe_cookie_tuple *t, uint32_t seq_minus_1, uint32_t span, uint32_t cookie);
+
+/*
  * Timestamp value for the SYN-ACK: @ts_now with its low bits replaced by the
  * options, never above @ts_now (so the clock the client sees never runs ahead).
  */

@@ -34,13 +34,16 @@ pe_tcp_opt_parse(const uint8_t *opts, size_t len, struct pe_tcp_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->ts_off = PE_TCPOPT_ABSENT;
 	o->sack_off = PE_TCPOPT_ABSENT;
+	o->eol_off = PE_TCPOPT_ABSENT;
 	if (len > PE_TCPOPT_LEN_MAX)
 		return -EINVAL;
 	while (i < len) {
 		uint8_t kind = opts[i], olen;
 
-		if (kind == PE_TCPOPT_EOL)
+		if (kind == PE_TCPOPT_EOL) {
+			o->eol_off = (uint8_t)i;
 			break;
+		}
 		if (kind == PE_TCPOPT_NOP) {
 			i++;
 			continue;

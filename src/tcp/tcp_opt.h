@@ -38,6 +38,7 @@ struct pe_tcp_opts {
 	uint8_t ts_off;
 	uint8_t sack_off;      /* SACK option (kind 5) */
 	uint8_t sack_blocks;   /* 1..4 when sack_off is set */
+	uint8_t eol_off;       /* End of Option List, if any: nothing after it is read */
 };
 
 /*

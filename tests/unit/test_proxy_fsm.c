@@ -46,12 +46,15 @@ expected(unsigned int s, unsigned int side, unsigned int ev)
 			X(FAILOVER, SAME);
 		X(DROP, SAME);
 	}
-	/* nothing from a backend before the engine has sent it a SYN, nor after an abort */
-	if (side == B && (s == PE_CS_WAIT_DATA || s == PE_CS_RESET))
+	/* nothing from a backend before the engine has sent it a SYN */
+	if (side == B && s == PE_CS_WAIT_DATA)
 		X(DROP, SAME);
 	if (s == PE_CS_RESET) {
-		if (ev == PE_EV_SYN)
+		if (ev == PE_EV_SYN && side == C)
 			X(RECYCLE, SAME);
+		/* a peer that still sends after the abort missed (or refused) the RST: RST again */
+		if (ev == PE_EV_ACK || ev == PE_EV_DATA || ev == PE_EV_FIN)
+			X(RST_REPLY, SAME);
 		X(DROP, SAME);
 	}
 	switch (ev) {

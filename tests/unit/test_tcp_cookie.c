@@ -153,6 +153,36 @@ test_forgery_rate(void **state)
 }
 
 static void
+test_window_check_for_overtaking_data(void **state)
+{
+	struct pe_cookie_key k[2];
+	uint32_t isn = 0xfffff000u, c, x = 777, i, accepted = 0;
+
+	(void)state;
+	keys_at(&secret, 40, k);
+	c = pe_cookie_make(&k[0], &tuple, isn, 2);
+	/* data k bytes after the first segment: seq - 1 = isn + k */
+	assert_true(pe_cookie_check_window(k, 2, &tuple, isn, 65535, c));
+	assert_true(pe_cookie_check_window(k, 2, &tuple, isn + 1448, 65535, c));
+	assert_true(pe_cookie_check_window(k, 2, &tuple, isn + 65535, 65535, c));
+	/* further than the span, another tuple, another secret: no */
+	assert_false(pe_cookie_check_window(k, 2, &tuple, isn + 70000, 65535, c));
+	assert_false(pe_cookie_check_window(k, 2, &tuple, isn + 1448, 1000, c));
+	{
+		struct pe_cookie_tuple other = tuple;
+
+		other.sport ^= 0x100;
+		assert_false(pe_cookie_check_window(k, 2, &other, isn + 1448, 65535, c));
+	}
+	/* random ACK values pass about span / 2^32 * 4 of the time per key: rarely */
+	for (i = 0; i < 100000; i++) {
+		x = x * 1664525u + 1013904223u;
+		accepted += pe_cookie_check_window(k, 2, &tuple, isn, 65535, x);
+	}
+	assert_true(accepted < 20);
+}
+
+static void
 test_mss_classes(void **state)
 {
 	(void)state;
@@ -231,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_period_counter_wraps),
 		cmocka_unit_test(test_n_keys_bounds_validity),
 		cmocka_unit_test(test_forgery_rate),
+		cmocka_unit_test(test_window_check_for_overtaking_data),
 		cmocka_unit_test(test_mss_classes),
 		cmocka_unit_test(test_ts_options_round_trip),
 		cmocka_unit_test(test_ts_options_impossible),

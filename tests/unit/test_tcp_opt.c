@@ -33,6 +33,7 @@ test_parse_linux_syn(void **state)
 	assert_true(p.has_wscale);
 	assert_int_equal(p.wscale, 7);
 	assert_int_equal(p.sack_off, PE_TCPOPT_ABSENT);
+	assert_int_equal(p.eol_off, PE_TCPOPT_ABSENT);
 }
 
 static void
@@ -68,6 +69,7 @@ test_parse_malformed(void **state)
 	assert_int_equal(pe_tcp_opt_parse(too_long, sizeof(too_long), &p), -EINVAL);
 	assert_int_equal(pe_tcp_opt_parse(eol_stops, sizeof(eol_stops), &p), 0);
 	assert_false(p.has_mss);
+	assert_int_equal(p.eol_off, 0);
 	assert_int_equal(pe_tcp_opt_parse(unknown_ok, sizeof(unknown_ok), &p), 0);
 	assert_true(p.has_mss);
 	assert_int_equal(p.mss, 256);
