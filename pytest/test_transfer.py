@@ -217,3 +217,4 @@ def test_200_ldap_sessions(engines, faults):
     assert moved(before, after, ["backend_connected"])["backend_connected"] >= LDAP_SESSIONS, \
         moved(before, after, ["backend_connected"])
     report(f"{LDAP_SESSIONS} LDAP sessions ({'faults' if faults else 'clean'})", res, d)
+    print(f"counters moved: {all_moved(before, after)}", file=sys.stderr)

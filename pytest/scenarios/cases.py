@@ -393,12 +393,14 @@ SCENARIOS += [
     ]),
 
     Scenario("every_live_backend_refuses_then_client_rst", refuse="all", doc="""
-        Both live backends refuse the same connection in turn (be3 is dead): after
-        trying each, the client gets a RST.""", steps=[
+        Both live backends refuse the same connection in turn (be3 is dead); with both
+        held down, the third try (engine.backend_tries = 3) fails open to the one whose
+        hold-down ends first, which refuses too: the client gets a RST.""", steps=[
         *handshake(),
         *first_payload(),
         expect("client", "R", seq="synack.seq+1", within=3.0),
-        counters(delta={"backend_refused": 2, "backend_failover": 1, "backend_connected": 0}),
+        counters(delta={"backend_refused": 3, "backend_failover": 2, "backend_fail_open": 1,
+                        "backend_connected": 0}),
         wait_counter("conn_active", value=0, within=2.0),
     ]),
 
@@ -411,18 +413,20 @@ SCENARIOS += [
         counters(at_least={"backend_refused": 1}, delta={"backend_connected": 0}),
     ]),
 
-    Scenario("all_backends_in_holddown_no_backend_rst", refuse=("a", "b"), doc="""
-        Connections a and b are refused by the backends (each refused backend is held
-        down for 0.8 s); connection c, with both live backends held down and be3 dead,
-        gets a RST without any backend SYN (no_backend).""", steps=[
+    Scenario("all_backends_in_holddown_fail_open", refuse=("a", "b"), doc="""
+        Connections a and b are refused by every backend they try, so both live
+        backends are held down (0.8 s) and be3 is dead (no MAC). Connection c is not
+        refused: it fails open to the backend whose hold-down ends first and is served
+        (backend_fail_open); no_backend is kept for when no backend has a MAC.""", steps=[
         *handshake("a"), *first_payload("a"),
-        expect("client", "R", seq="synack.seq+1", conn="a"),
+        expect("client", "R", seq="synack.seq+1", conn="a", within=3.0),
         *handshake("b"), *first_payload("b"),
-        expect("client", "R", seq="synack_b.seq+1", conn="b"),
+        expect("client", "R", seq="synack_b.seq+1", conn="b", within=3.0),
         *handshake("c"), *first_payload("c"),
-        expect("client", "R", seq="synack_c.seq+1", conn="c"),
-        expect_none("backend", conn="c", within=0.1),
-        counters(at_least={"no_backend": 1, "backend_refused": 2}),
+        expect("backend", "S", seq="isn", conn="c", capture_as="cs"),
+        send("backend", "SA", seq=B_ISN, ack="isn+1", conn="c"),
+        expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=HELLO, conn="c"),
+        counters(at_least={"backend_fail_open": 1, "backend_refused": 2}, delta={"no_backend": 0}),
     ]),
 
     Scenario("client_rst_while_connecting_resets_backend", doc="""

@@ -31,6 +31,23 @@ pe_backend_failed(struct pe_worker *w, unsigned int idx, enum pe_backend_failure
 	be->holddown_until = w->now + pe_ms_to_tsc(pe_eng.cfg.backend_holddown_ms);
 }
 
+int
+pe_backend_fail_open(struct pe_worker *w)
+{
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < pe_eng.cfg.n_backends; i++) {
+		if (pe_arp_lookup(w, pe_eng.cfg.backends[i].addr) == NULL)
+			continue;
+		if (best < 0 || w->be[i].holddown_until < w->be[best].holddown_until)
+			best = (int)i;
+	}
+	if (best >= 0)
+		PE_CNT_INC(&w->cnt, backend_fail_open);
+	return best;
+}
+
 void
 pe_backend_resolve_all(struct pe_worker *w)
 {

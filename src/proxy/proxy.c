@@ -692,6 +692,8 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
 	}
 
 	idx = pe_eng.lb->select(w, &ctx);
+	if (idx < 0)
+		idx = pe_backend_fail_open(w);
 	if (idx < 0) {
 		PE_CNT_INC(&w->cnt, no_backend);
 		return false;
