@@ -496,6 +496,24 @@ SCENARIOS += [
         expect("backend", "A", seq=C_NXT, ack=B_ISN + 6, options_include=[("Timestamp", (TS_SYN + 3, B_TS + 10))]),
     ]),
 
+    Scenario("held_data_echoes_the_backends_synack_tsval", doc="""
+        The backend answers 50 ms after our SYN. The held payload's TSecr (the client
+        echoed the SYN-ACK's TSval) must reach the backend as exactly the TSval of the
+        backend's SYN-ACK: Linux drops a handshake-completing segment whose TSecr is
+        older than the SYN-ACK it sent (the engine's clock moved on meanwhile).""", steps=[
+        send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
+        expect("client", "SA", ack="isn+1", capture_as="synack"),
+        send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
+        expect_none("client", within=0.05),
+        send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=HELLO,
+             options=ts_opt(TS_SYN + 2, "synack.tsval")),
+        expect("backend", "S", seq="isn", capture_as="bsyn"),
+        expect_none("backend", within=0.05),
+        send("backend", "SA", seq=B_ISN, ack="isn+1", options=BACKEND_ALL),
+        expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=HELLO,
+               options_include=[("Timestamp", (TS_SYN + 2, B_TS))]),
+    ]),
+
     Scenario("window_rescaled_between_different_scales", doc="""
         Client window scale 7, backend 2: a backend window of 1024 (4096 bytes) reaches
         the client as 32 (<< 7); the backend was offered the client's own scale, so the

@@ -78,6 +78,7 @@ struct pe_conn {
 	uint32_t ts_off;               /* engine's timestamp clock toward this client: ms clock + ts_off */
 	uint32_t challenge_ms;         /* when the last challenge ACK left (ms clock; 0: never) */
 	uint32_t d_ts;
+	uint32_t b_ts;                 /* TSval of the backend's SYN-ACK: the oldest TSecr it takes */
 	struct pe_conn_dir dir[2];     /* by sender side */
 	uint64_t last_seen;            /* TSC of the last segment, either side */
 	uint64_t syn_first;            /* TSC of the first SYN to the current backend */

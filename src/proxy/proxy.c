@@ -366,6 +366,21 @@ opts_sum(const uint8_t *opts, size_t len)
 }
 
 /*
+ * The client's TSecr in the backend's clock. What the client echoes from
+ * before the backend was up (the SYN-ACK's TSval, an engine ACK) maps to
+ * before the backend's first TSval; Linux drops a handshake-completing
+ * segment whose TSecr is older than the SYN-ACK it sent, so those echo the
+ * backend's SYN-ACK TSval instead.
+ */
+static uint32_t
+ecr_toward_backend(const struct pe_conn *c, uint32_t ecr)
+{
+	uint32_t v = ecr - c->d_ts;
+
+	return pe_seq_lt(v, c->b_ts) ? c->b_ts : v;
+}
+
+/*
  * Translate the options of a segment from @from in place: timestamps moved
  * into the receiver's view of its peer's clock, SACK blocks into the
  * receiver's sequence space; options the receiver did not negotiate are
@@ -387,7 +402,7 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 		if (!ts_on(c, to))
 			pe_tcp_opt_strip(opts, o->ts_off, 10);
 		else if (from == PE_SIDE_CLIENT)
-			pe_tcp_opt_set_ts(opts, o, o->ts_val, o->ts_ecr - c->d_ts);
+			pe_tcp_opt_set_ts(opts, o, o->ts_val, ecr_toward_backend(c, o->ts_ecr));
 		else
 			pe_tcp_opt_set_ts(opts, o, o->ts_val + c->d_ts, o->ts_ecr);
 	}
@@ -939,6 +954,7 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		c->flags |= PE_CF_TS_B;
 		/* continue the clock the client has seen so far (SYN-ACK, challenge ACKs) */
 		c->d_ts = ts_clock(w) + c->ts_off - o->ts_val;
+		c->b_ts = o->ts_val;
 		bd->ts_recent = o->ts_val;
 	}
 	if (o->sack_perm && cf(c, PE_CF_SACK_C))
