@@ -20,6 +20,18 @@ TS_ACK = TS_SYN + 1  # the client's TSval in its ACK
 BACKEND_ALL = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")), ("NOP", None),
                ("WScale", 2)]
 BACKEND_NO_SACK = [("MSS", 1460), ("Timestamp", (B_TS, "bsyn.tsval")), ("NOP", None), ("WScale", 7)]
+
+# After linux_established(): the backend sends two 4-byte segments and the client
+# acknowledges the first and SACKs the second (in the numbers the client sees).
+CLIENT_SACKS_SECOND_SEGMENT = [
+    send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"aaaa", options=ts_opt(B_TS + 3, TS_SYN + 2)),
+    expect("client", "PA", seq="synack.seq+1", payload=b"aaaa"),
+    send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"bbbb", options=ts_opt(B_TS + 4, TS_SYN + 2)),
+    expect("client", "PA", seq="synack.seq+5", payload=b"bbbb"),
+    send("client", "A", seq=C_NXT, ack="synack.seq+1",
+         options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
+                                                          ("SAck", ("synack.seq+5", "synack.seq+9"))]),
+]
 DATA_1000 = bytes(i % 251 for i in range(1000))
 
 SCENARIOS = []
@@ -529,13 +541,7 @@ SCENARIOS += [
         Both sides SACK: a client SACK block about backend data reaches the backend
         in the backend's own sequence numbers.""", steps=[
         *linux_established(BACKEND_ALL),
-        send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"aaaa", options=ts_opt(B_TS + 3, TS_SYN + 2)),
-        expect("client", "PA", seq="synack.seq+1", payload=b"aaaa"),
-        send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"bbbb", options=ts_opt(B_TS + 4, TS_SYN + 2)),
-        expect("client", "PA", seq="synack.seq+5", payload=b"bbbb"),
-        send("client", "A", seq=C_NXT, ack="synack.seq+1",
-             options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
-                                                              ("SAck", ("synack.seq+5", "synack.seq+9"))]),
+        *CLIENT_SACKS_SECOND_SEGMENT,
         expect("backend", "A", seq=C_NXT, ack=B_ISN + 1, options_include=[("SAck", (B_ISN + 5, B_ISN + 9))]),
     ]),
 
@@ -543,13 +549,7 @@ SCENARIOS += [
         The backend did not offer SACK: SACK blocks from the client are removed
         (replaced by NOPs) before the segment reaches it.""", steps=[
         *linux_established(BACKEND_NO_SACK),
-        send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"aaaa", options=ts_opt(B_TS + 3, TS_SYN + 2)),
-        expect("client", "PA", seq="synack.seq+1", payload=b"aaaa"),
-        send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"bbbb", options=ts_opt(B_TS + 4, TS_SYN + 2)),
-        expect("client", "PA", seq="synack.seq+5", payload=b"bbbb"),
-        send("client", "A", seq=C_NXT, ack="synack.seq+1",
-             options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
-                                                              ("SAck", ("synack.seq+5", "synack.seq+9"))]),
+        *CLIENT_SACKS_SECOND_SEGMENT,
         expect("backend", "A", seq=C_NXT, ack=B_ISN + 1, options_exclude=["SAck"]),
     ]),
 
