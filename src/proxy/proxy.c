@@ -1083,8 +1083,9 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 		/*
 		 * The cookie is checked against seq - 1 as the client's ISN, which
 		 * only the first segment after the handshake carries. Data that
-		 * overtook it cannot be checked: dropped without a RST (which
-		 * would kill a good connection); the client retransmits it.
+		 * overtook it cannot be checked exactly: when its cookie fits an
+		 * ISN up to a window before, it is dropped without a RST (which
+		 * would kill a good connection) and the client retransmits it.
 		 */
 		if (pe_tcp_seg_len(seg) != 0 && mss_idx < 0 &&
 				pe_cookie_check_window(cookie_keys(w), 2, &t, seg->seq - 1,
