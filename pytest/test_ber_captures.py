@@ -18,9 +18,12 @@ import subprocess
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# ../shared/pcaps-public beside the checkout (CI has it there too); PE_PCAPS_PUBLIC overrides
-CAPTURES = os.environ.get("PE_PCAPS_PUBLIC") or os.path.normpath(
-    os.path.join(REPO_ROOT, "..", "shared", "pcaps-public"))
+# ../shared/pcaps-public beside the checkout (CI has it there too), else beside the main
+# working tree of this machine (/work/main); PE_PCAPS_PUBLIC overrides both.
+CANDIDATES = [os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "pcaps-public")),
+              "/work/shared/pcaps-public"]
+CAPTURES = os.environ.get("PE_PCAPS_PUBLIC") or next(
+    (d for d in CANDIDATES if os.path.isdir(d)), CANDIDATES[0])
 WALK = os.path.join(REPO_ROOT, os.environ.get("PE_BUILD_DIR", "build"), "ldap_walk")
 LDAP_PORT = 389
 OP_BIND_REQUEST, OP_BIND_RESPONSE, OP_EXTENDED_REQUEST, OP_EXTENDED_RESPONSE = 0, 1, 23, 24
@@ -117,4 +120,5 @@ def test_decoder_walks_real_capture(name):
 
 def test_captures_present():
     """CI has ../shared/pcaps-public beside the clone; without it the walk above proves nothing."""
-    assert set(EXPECTED_MIN) <= set(captures()), f"missing captures in {CAPTURES}: {captures()}"
+    assert set(EXPECTED_MIN) <= set(captures()), (
+        f"missing captures in {CAPTURES} (looked in {CANDIDATES}; set PE_PCAPS_PUBLIC): {captures()}")
