@@ -32,6 +32,13 @@ pe_conn_table_create(const char *name, uint32_t max, int socket)
 		.key_len = sizeof(struct pe_conn_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
+		/*
+		 * Extendable buckets: a cuckoo table alone may refuse a key before
+		 * it holds `entries` keys, and then a backend key is refused (the
+		 * client reset) while the entry table still has room. The table-
+		 * full test (max_connections 16, all 32 keys used) failed so once.
+		 */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct pe_conn_table *t;
 	uint32_t i;
