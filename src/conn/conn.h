@@ -37,7 +37,6 @@ struct pe_conn_dir {
 #define PE_CF_SACK_C       0x08   /* SACK negotiated with the client */
 #define PE_CF_SACK_B       0x10
 #define PE_CF_WS_C         0x20   /* window scaling in effect with the client */
-#define PE_CF_WS_B         0x40
 
 struct pe_conn {
 	struct pe_conn_key key[2];     /* by enum pe_side */
@@ -50,14 +49,13 @@ struct pe_conn {
 	uint8_t flags;                 /* PE_CF_* */
 	uint8_t retx;                  /* retransmissions of held data so far */
 	/*
-	 * Window scale shifts: c_ws the client's (also offered to the backend),
-	 * e_ws the engine's toward the client, b_ws the backend's. The shift a
-	 * window field carries from side s is ws_in[s]; the one the engine must
-	 * write toward side s is ws_out[s] (0 where scaling is not in effect).
+	 * Window scale shifts: c_ws the client's (also offered to the backend).
+	 * The shift a window field carries from side s is ws_in[s] (the
+	 * backend's own is ws_in[PE_SIDE_BACKEND]); the one the engine must
+	 * write toward side s is ws_out[s] (the engine's toward the client is
+	 * ws_out[PE_SIDE_CLIENT]); 0 where scaling is not in effect.
 	 */
 	uint8_t c_ws;
-	uint8_t e_ws;
-	uint8_t b_ws;
 	uint8_t ws_in[2];
 	uint8_t ws_out[2];
 	uint16_t c_mss;                /* client's MSS (cookie class) */

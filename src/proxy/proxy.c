@@ -960,9 +960,7 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	if (o->sack_perm && cf(c, PE_CF_SACK_C))
 		c->flags |= PE_CF_SACK_B;
 	if (o->has_wscale && cf(c, PE_CF_WS_C)) {
-		c->flags |= PE_CF_WS_B;
-		c->b_ws = RTE_MIN(o->wscale, (uint8_t)PE_TCP_MAX_WSCALE);
-		c->ws_in[PE_SIDE_BACKEND] = c->b_ws;
+		c->ws_in[PE_SIDE_BACKEND] = RTE_MIN(o->wscale, (uint8_t)PE_TCP_MAX_WSCALE);
 		c->ws_out[PE_SIDE_BACKEND] = c->c_ws;
 	}
 	/* the window the engine's own segments offer the backend: the client's, in its scale */
@@ -1073,11 +1071,12 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	const struct pe_cookie_tuple t = {
 		.saddr = key->raddr, .daddr = key->laddr, .sport = key->rport, .dport = key->lport,
 	};
+	const struct pe_cookie_key *keys = cookie_keys(w);
 	struct pe_cookie_opts co = { 0 };
 	struct pe_conn *c;
 	int mss_idx;
 
-	mss_idx = pe_cookie_check(cookie_keys(w), 2, &t, seg->seq - 1, seg->ack - 1);
+	mss_idx = pe_cookie_check(keys, 2, &t, seg->seq - 1, seg->ack - 1);
 	if (mss_idx < 0 || (o->has_ts && pe_eng.cfg.tcp_timestamps &&
 			pe_cookie_ts_decode(o->ts_ecr, &co) < 0)) {
 		/*
@@ -1088,7 +1087,7 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 		 * would kill a good connection) and the client retransmits it.
 		 */
 		if (pe_tcp_seg_len(seg) != 0 && mss_idx < 0 &&
-				pe_cookie_check_window(cookie_keys(w), 2, &t, seg->seq - 1,
+				pe_cookie_check_window(keys, 2, &t, seg->seq - 1,
 						PE_SYN_WINDOW, seg->ack - 1)) {
 			PE_CNT_INC(&w->cnt, drop_cookie_unchecked);
 			return NULL;
@@ -1119,9 +1118,8 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 		if (co.wscale_ok) {
 			c->flags |= PE_CF_WS_C;
 			c->c_ws = co.wscale;
-			c->e_ws = pe_eng.cfg.tcp_wscale;
 			c->ws_in[PE_SIDE_CLIENT] = c->c_ws;
-			c->ws_out[PE_SIDE_CLIENT] = c->e_ws;
+			c->ws_out[PE_SIDE_CLIENT] = pe_eng.cfg.tcp_wscale;
 		}
 		if (co.sack_ok || co.wscale_ok)
 			PE_CNT_INC(&w->cnt, cookie_ts_options);
