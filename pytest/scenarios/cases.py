@@ -21,6 +21,17 @@ BACKEND_ALL = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval"
                ("WScale", 2)]
 BACKEND_NO_SACK = [("MSS", 1460), ("Timestamp", (B_TS, "bsyn.tsval")), ("NOP", None), ("WScale", 7)]
 
+# After established(): the client closes, the backend closes, the client ACKs the backend's
+# FIN; each segment relayed (the entry then lingers in TIME_WAIT).
+CLOSE_CLIENT_FIRST = [
+    send("client", "FA", seq=C_NXT, ack="synack.seq+1"),
+    expect("backend", "FA", seq=C_NXT, ack=B_ISN + 1),
+    send("backend", "FA", seq=B_ISN + 1, ack=f"{C_NXT}+1"),
+    expect("client", "FA", seq="synack.seq+1", ack=f"{C_NXT}+1"),
+    send("client", "A", seq=f"{C_NXT}+1", ack="synack.seq+2"),
+    expect("backend", "A", seq=f"{C_NXT}+1", ack=B_ISN + 2),
+]
+
 # After linux_established(): the backend sends two 4-byte segments and the client
 # acknowledges the first and SACKs the second (in the numbers the client sees).
 CLIENT_SACKS_SECOND_SEGMENT = [
@@ -99,12 +110,7 @@ SCENARIOS += [
         port (new ISN) is answered with a fresh cookie and its handshake completes.""",
         steps=[
         *established(),
-        send("client", "FA", seq=C_NXT, ack="synack.seq+1"),
-        expect("backend", "FA", seq=C_NXT, ack=B_ISN + 1),
-        send("backend", "FA", seq=B_ISN + 1, ack=f"{C_NXT}+1"),
-        expect("client", "FA", seq="synack.seq+1", ack=f"{C_NXT}+1"),
-        send("client", "A", seq=f"{C_NXT}+1", ack="synack.seq+2"),
-        expect("backend", "A", seq=f"{C_NXT}+1", ack=B_ISN + 2),
+        *CLOSE_CLIENT_FIRST,
         send("client", "S", seq="isn+100000"),
         expect("client", "SA", ack="isn+100001", capture_as="synack2"),
         send("client", "A", seq="isn+100001", ack="synack2.seq+1"),
@@ -719,12 +725,7 @@ SCENARIOS += [
         Client FIN, backend FIN, last ACK: each relayed; the entry lingers
         (linger_ms) in TIME_WAIT and is freed.""", steps=[
         *established(),
-        send("client", "FA", seq=C_NXT, ack="synack.seq+1"),
-        expect("backend", "FA", seq=C_NXT, ack=B_ISN + 1),
-        send("backend", "FA", seq=B_ISN + 1, ack=f"{C_NXT}+1"),
-        expect("client", "FA", seq="synack.seq+1", ack=f"{C_NXT}+1"),
-        send("client", "A", seq=f"{C_NXT}+1", ack="synack.seq+2"),
-        expect("backend", "A", seq=f"{C_NXT}+1", ack=B_ISN + 2),
+        *CLOSE_CLIENT_FIRST,
         counters(delta={"fin_relayed_c2b": 1, "fin_relayed_b2c": 1, "state_fin_client": 1,
                         "state_time_wait": 1}),
         wait_counter("conn_active", value=0, within=2.0),
