@@ -11,6 +11,8 @@ PKGS=(
 	iproute2 iputils-ping procps
 	slapd ldap-utils tcpdump
 	python3 python3-pytest python3-scapy python3-ldap3
+	# reference LDAP dissector for pytest/test_ber_tshark.py
+	tshark
 )
 
 missing=()
@@ -27,5 +29,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Keep the package's own slapd instance from being configured or started: the
 # testbed runs its own throwaway instances inside network namespaces.
 echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+# tshark pulls in wireshark-common, which otherwise asks whether to install dumpcap setuid.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
