@@ -50,9 +50,148 @@
 /* V_ANON as OpenLDAP's liblber writes it: 0x84 + 4 length octets per SEQUENCE */
 #define V_ANON_LONG "30840000001002010160840000000702010304008000"
 
+/*
+ * Every other protocolOp of RFC 4511, from tests/tools/gen_ldap_vectors.py
+ * (same encoder; the vectors above are its output too). tshark's LDAP
+ * dissector reads the same messageID and protocolOp from each
+ * (pytest/test_ber_tshark.py).
+ */
+/* id 7, bind_operation(3, 'SASL', '', None, sasl_mechanism='GSSAPI'): no credentials */
+#define V_SASL_NOCRED "3014020107600f0201030400a3080406475353415049"
+/* id 2, bind_response_operation(0): success */
+#define V_BIND_RESP "300c02010261070a010004000400"
+/* id 7, bind_response_operation(14, server_sasl_credentials=60 03 06 01 2a):
+ * saslBindInProgress, serverSaslCreds [7] */
+#define V_BIND_RESP_SASL "3013020107610e0a010e040004008705600306012a"
+/* id 4, SearchResultEntry 'uid=alice,dc=example,dc=com' cn: Alice, mail: alice@example.com */
+#define V_SEARCH_ENTRY "3050020104644b041b7569643d616c6963652c64633d6578616d706c652c64" \
+	"633d636f6d302c300d0402636e31070405416c696365301b04046d61696c3113" \
+	"0411616c696365406578616d706c652e636f6d"
+/* id 4, SearchResultReference of two ldap:// URIs */
+#define V_SEARCH_REF "305f020104735a042b6c6461703a2f2f622e6578616d706c652e636f6d2f64" \
+	"633d6578616d706c652c64633d636f6d3f3f737562042b6c6461703a2f2f632e" \
+	"6578616d706c652e636f6d2f64633d6578616d706c652c64633d636f6d3f3f73" \
+	"7562"
+/* id 4, SearchResultDone success */
+#define V_SEARCH_DONE "300c02010465070a010004000400"
+/* id 8, modify_operation(DN, replace mail, add description, delete telephoneNumber) */
+#define V_MODIFY "30750201086670041b7569643d616c6963652c64633d6578616d706c652c64" \
+	"633d636f6d3051301c0a0102301704046d61696c310f040d61406578616d706c" \
+	"652e636f6d30170a01003012040b6465736372697074696f6e31030401783018" \
+	"0a01013013040f74656c6570686f6e654e756d6265723100"
+/* id 8, ModifyResponse success */
+#define V_MODIFY_RESP "300c02010867070a010004000400"
+/* id 9, add_operation(DN, objectClass top inetOrgPerson, cn Alice, sn A) */
+#define V_ADD "3063020109685e041b7569643d616c6963652c64633d6578616d706c652c64" \
+	"633d636f6d303f3023040b6f626a656374436c61737331140403746f70040d69" \
+	"6e65744f7267506572736f6e300d0402636e31070405416c6963653009040273" \
+	"6e3103040141"
+/* id 9, AddResponse entryAlreadyExists (68) with a diagnosticMessage */
+#define V_ADD_RESP "3020020109691b0a014404000414656e74727920616c726561647920657869" \
+	"737473"
+/* id 10, delete_operation(DN) + ManageDsaIT control (2.16.840.1.113730.3.4.2, critical,
+ * no controlValue) */
+#define V_DEL "304002010a4a1b7569643d616c6963652c64633d6578616d706c652c64633d" \
+	"636f6da01e301c0417322e31362e3834302e312e3131333733302e332e342e32" \
+	"010101"
+/* id 10, DelResponse success */
+#define V_DEL_RESP "300c02010a6b070a010004000400"
+/* id 11, modify_dn_operation(DN, 'uid=alice2', True, 'ou=people,dc=example,dc=com') */
+#define V_MODDN "304e02010b6c49041b7569643d616c6963652c64633d6578616d706c652c64" \
+	"633d636f6d040a7569643d616c69636532010101801b6f753d70656f706c652c" \
+	"64633d6578616d706c652c64633d636f6d"
+/* id 11, ModifyDNResponse success */
+#define V_MODDN_RESP "300c02010b6d070a010004000400"
+/* id 12, compare_operation(DN, 'mail', 'alice@example.com') */
+#define V_COMPARE "303d02010c6e38041b7569643d616c6963652c64633d6578616d706c652c64" \
+	"633d636f6d301904046d61696c0411616c696365406578616d706c652e636f6d"
+/* id 12, CompareResponse compareTrue (6) */
+#define V_COMPARE_RESP "300c02010c6f070a010604000400"
+/* id 13, abandon_operation(4) */
+#define V_ABANDON "300602010d500104"
+/* id 14, extended_operation('1.3.6.1.4.1.1466.20037'): StartTLS */
+#define V_STARTTLS "301d02010e77188016312e332e362e312e342e312e313436362e3230303337"
+/* id 14, ExtendedResponse success, responseName StartTLS */
+#define V_STARTTLS_RESP "302402010e781f0a0100040004008a16312e332e362e312e342e312e313436" \
+	"362e3230303337"
+/* id 15, extended_operation(password modify 1.3.6.1.4.1.4203.1.11.1, PasswdModifyRequestValue) */
+#define V_PASSWD "304402010f773f8017312e332e362e312e342e312e343230332e312e31312e" \
+	"3181243022801b7569643d616c6963652c64633d6578616d706c652c64633d63" \
+	"6f6d82036e3377"
+/* id 16, ExtendedResponse success, responseValue 'dn:uid=alice,...' (Who am I?) */
+#define V_WHOAMI_RESP "302c02011078270a0100040004008b1e646e3a7569643d616c6963652c6463" \
+	"3d6578616d706c652c64633d636f6d"
+/* id 0, messageID 0: notice of disconnection, unavailable (52) */
+#define V_NOTICE "3024020100781f0a0134040004008a16312e332e362e312e342e312e313436" \
+	"362e3230303336"
+/* id 17, IntermediateResponse syncInfo (1.3.6.1.4.1.4203.1.9.1.4), value a1 05 04 03 'abc' */
+#define V_INTERMEDIATE "302802011179238018312e332e362e312e342e312e343230332e312e392e31" \
+	"2e348107a1050403616263"
+/* id 2147483647, messageID 2^31-1, abandon_operation(2^31-1) + two controls (ManageDsaIT, paged) */
+#define V_MAXID "304c02047fffffff50047fffffffa03e30190417322e31362e3834302e312e" \
+	"3131333733302e332e342e3230210416312e322e3834302e3131333535362e31" \
+	"2e342e333139040730050201050400"
+/* id 4, V_SEARCH_ENTRY in liblber / Active Directory long-form lengths */
+#define V_ENTRY_LONG "30840000006802010464840000005f041b7569643d616c6963652c64633d65" \
+	"78616d706c652c64633d636f6d30840000003c3084000000110402636e318400" \
+	"0000070405416c69636530840000001f04046d61696c3184000000130411616c" \
+	"696365406578616d706c652e636f6d"
+
 static const char *const valid[] = {
 	V_ANON, V_SIMPLE, V_SASL,
 	V_SEARCH, V_UNBIND, V_CTRL, V_ANON_LONG,
+	V_SASL_NOCRED, V_BIND_RESP, V_BIND_RESP_SASL, V_SEARCH_ENTRY, V_SEARCH_REF,
+	V_SEARCH_DONE, V_MODIFY, V_MODIFY_RESP, V_ADD, V_ADD_RESP, V_DEL, V_DEL_RESP,
+	V_MODDN, V_MODDN_RESP, V_COMPARE, V_COMPARE_RESP, V_ABANDON, V_STARTTLS,
+	V_STARTTLS_RESP, V_PASSWD, V_WHOAMI_RESP, V_NOTICE, V_INTERMEDIATE, V_MAXID,
+	V_ENTRY_LONG,
+};
+
+/* What gen_ldap_vectors.py --table computed from the encoder's pieces. */
+struct vec_expect {
+	const char *name;
+	const char *hex;
+	uint32_t msg_id;
+	uint32_t op_tag;
+	bool op_constructed;
+	size_t op_off;
+	bool has_controls;
+	size_t controls_off;
+};
+
+static const struct vec_expect expect[] = {
+	{ "V_ANON", V_ANON, 1u, 0, true, 5, false, 0 },
+	{ "V_SIMPLE", V_SIMPLE, 2u, 0, true, 5, false, 0 },
+	{ "V_SASL", V_SASL, 3u, 0, true, 5, false, 0 },
+	{ "V_SEARCH", V_SEARCH, 4u, 3, true, 5, false, 0 },
+	{ "V_UNBIND", V_UNBIND, 5u, 2, false, 5, false, 0 },
+	{ "V_CTRL", V_CTRL, 6u, 3, true, 6, true, 108 },
+	{ "V_SASL_NOCRED", V_SASL_NOCRED, 7u, 0, true, 5, false, 0 },
+	{ "V_BIND_RESP", V_BIND_RESP, 2u, 1, true, 5, false, 0 },
+	{ "V_BIND_RESP_SASL", V_BIND_RESP_SASL, 7u, 1, true, 5, false, 0 },
+	{ "V_SEARCH_ENTRY", V_SEARCH_ENTRY, 4u, 4, true, 5, false, 0 },
+	{ "V_SEARCH_REF", V_SEARCH_REF, 4u, 19, true, 5, false, 0 },
+	{ "V_SEARCH_DONE", V_SEARCH_DONE, 4u, 5, true, 5, false, 0 },
+	{ "V_MODIFY", V_MODIFY, 8u, 6, true, 5, false, 0 },
+	{ "V_MODIFY_RESP", V_MODIFY_RESP, 8u, 7, true, 5, false, 0 },
+	{ "V_ADD", V_ADD, 9u, 8, true, 5, false, 0 },
+	{ "V_ADD_RESP", V_ADD_RESP, 9u, 9, true, 5, false, 0 },
+	{ "V_DEL", V_DEL, 10u, 10, false, 5, true, 34 },
+	{ "V_DEL_RESP", V_DEL_RESP, 10u, 11, true, 5, false, 0 },
+	{ "V_MODDN", V_MODDN, 11u, 12, true, 5, false, 0 },
+	{ "V_MODDN_RESP", V_MODDN_RESP, 11u, 13, true, 5, false, 0 },
+	{ "V_COMPARE", V_COMPARE, 12u, 14, true, 5, false, 0 },
+	{ "V_COMPARE_RESP", V_COMPARE_RESP, 12u, 15, true, 5, false, 0 },
+	{ "V_ABANDON", V_ABANDON, 13u, 16, false, 5, false, 0 },
+	{ "V_STARTTLS", V_STARTTLS, 14u, 23, true, 5, false, 0 },
+	{ "V_STARTTLS_RESP", V_STARTTLS_RESP, 14u, 24, true, 5, false, 0 },
+	{ "V_PASSWD", V_PASSWD, 15u, 23, true, 5, false, 0 },
+	{ "V_WHOAMI_RESP", V_WHOAMI_RESP, 16u, 24, true, 5, false, 0 },
+	{ "V_NOTICE", V_NOTICE, 0u, 24, true, 5, false, 0 },
+	{ "V_INTERMEDIATE", V_INTERMEDIATE, 17u, 25, true, 5, false, 0 },
+	{ "V_MAXID", V_MAXID, 2147483647u, 16, false, 8, true, 14 },
+	{ "V_ANON_LONG", V_ANON_LONG, 1u, 0, true, 9, false, 0 },
+	{ "V_ENTRY_LONG", V_ENTRY_LONG, 4u, 4, true, 9, false, 0 },
 };
 
 static size_t
@@ -205,6 +344,102 @@ test_search_unbind_controls(void **state)
 	assert_int_equal(buf[m.controls_off], 0xa0);
 	assert_int_equal(m.controls.len, 0x26);
 	assert_ptr_equal(m.controls.val, buf + m.controls_off + 2);
+}
+
+/* Every generated vector: messageID, protocolOp, where it and the controls start. */
+static void
+test_ldap3_vectors(void **state)
+{
+	uint8_t buf[256];
+	struct pe_ldap_msg m;
+	enum pe_ber_reason why;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		const struct vec_expect *e = &expect[i];
+
+		print_message("%s\n", e->name);
+		n = unhex(e->hex, buf, sizeof(buf));
+		why = PE_BER_OK;
+		assert_int_equal(pe_ldap_msg_parse(buf, n, &m, &why), 0);
+		assert_int_equal(why, PE_BER_OK);
+		assert_int_equal(m.len, n);
+		assert_int_equal(m.msg_id, e->msg_id);
+		assert_int_equal(m.op.cls, PE_BER_APPLICATION);
+		assert_int_equal(m.op.tag, e->op_tag);
+		assert_int_equal(m.op.constructed, e->op_constructed);
+		assert_int_equal(m.op_off, e->op_off);
+		assert_ptr_equal(m.op.val, buf + e->op_off + m.op.hdr_len);
+		assert_int_equal(m.has_controls, e->has_controls);
+		assert_int_equal(m.controls_off, e->controls_off);
+		if (e->has_controls) {
+			assert_int_equal(buf[m.controls_off], 0xa0);
+			assert_int_equal(m.controls_off + m.controls.hdr_len + m.controls.len, n);
+		} else {
+			assert_int_equal(m.op_off + m.op.hdr_len + m.op.len, n);
+		}
+		if (e->op_tag != PE_LDAP_OP_BIND_REQ) {
+			/* bind fields stay zero for every other operation */
+			assert_int_equal(m.bind.version, 0);
+			assert_null(m.bind.name);
+			assert_null(m.bind.mech);
+			assert_null(m.bind.cred);
+		}
+	}
+}
+
+static void
+test_more_vectors(void **state)
+{
+	static const char dn[] = "uid=alice,dc=example,dc=com";
+	uint8_t buf[256];
+	size_t n;
+	struct pe_ldap_msg m;
+
+	(void)state;
+	/* SASL bind without credentials: mechanism only */
+	n = unhex(V_SASL_NOCRED, buf, sizeof(buf));
+	assert_int_equal(pe_ldap_msg_parse(buf, n, &m, NULL), 0);
+	assert_int_equal(m.bind.version, 3);
+	assert_int_equal(m.bind.auth, PE_LDAP_AUTH_SASL);
+	assert_int_equal(m.bind.name_len, 0);
+	assert_int_equal(m.bind.mech_len, 6);
+	assert_memory_equal(m.bind.mech, "GSSAPI", 6);
+	assert_ptr_equal(m.bind.mech, buf + n - 6);
+	assert_null(m.bind.cred);
+	assert_int_equal(m.bind.cred_len, 0);
+	assert_false(pe_ldap_bind_is_anonymous(&m.bind));
+
+	/* DelRequest: a primitive protocolOp holding the DN, then one control */
+	n = unhex(V_DEL, buf, sizeof(buf));
+	assert_int_equal(pe_ldap_msg_parse(buf, n, &m, NULL), 0);
+	assert_int_equal(m.op.len, strlen(dn));
+	assert_memory_equal(m.op.val, dn, strlen(dn));
+	assert_true(m.controls.constructed);
+	assert_int_equal(m.controls.len, 0x1e);
+
+	/* AbandonRequest of 2^31-1 in message 2^31-1, two controls */
+	n = unhex(V_MAXID, buf, sizeof(buf));
+	assert_int_equal(pe_ldap_msg_parse(buf, n, &m, NULL), 0);
+	assert_int_equal(m.msg_id, INT32_MAX);
+	assert_int_equal(m.op.len, 4);
+	assert_memory_equal(m.op.val, "\x7f\xff\xff\xff", 4);
+	assert_int_equal(m.controls.len, 0x3e);
+
+	/* messageID 0: unsolicited notice of disconnection */
+	n = unhex(V_NOTICE, buf, sizeof(buf));
+	assert_int_equal(pe_ldap_msg_parse(buf, n, &m, NULL), 0);
+	assert_int_equal(m.msg_id, 0);
+	assert_int_equal(m.op.tag, PE_LDAP_OP_EXTENDED_RESP);
+
+	/* the entry in long-form lengths: same message, 6-octet headers */
+	n = unhex(V_ENTRY_LONG, buf, sizeof(buf));
+	assert_int_equal(pe_ldap_msg_parse(buf, n, &m, NULL), 0);
+	assert_int_equal(m.msg_id, 4);
+	assert_int_equal(m.op.tag, PE_LDAP_OP_SEARCH_ENTRY);
+	assert_int_equal(m.op.hdr_len, 6);
+	assert_int_equal(m.op_off, 9);
 }
 
 static void
@@ -554,6 +789,8 @@ main(void)
 		cmocka_unit_test(test_simple_bind),
 		cmocka_unit_test(test_sasl_bind),
 		cmocka_unit_test(test_search_unbind_controls),
+		cmocka_unit_test(test_ldap3_vectors),
+		cmocka_unit_test(test_more_vectors),
 		cmocka_unit_test(test_two_messages),
 		cmocka_unit_test(test_split_every_offset),
 		cmocka_unit_test(test_read_tlv),
