@@ -78,7 +78,9 @@
 	X(CONTROLS, "controls not a [0] SEQUENCE OF Control") \
 	X(BIND_VERSION, "BindRequest version not an INTEGER 1..127") \
 	X(BIND_NAME, "BindRequest name not an OCTET STRING") \
-	X(BIND_AUTH, "BindRequest authentication malformed")
+	X(BIND_AUTH, "BindRequest authentication malformed") \
+	X(OP_BODY, "protocolOp component missing or of the wrong type") \
+	X(REFERRAL, "referral not a constructed [3] of OCTET STRING URIs")
 
 enum pe_ber_reason {
 #define PE_BER_REASON_ENUM(name, text) PE_BER_##name,
