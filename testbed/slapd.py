@@ -9,7 +9,15 @@ and serves, anonymously readable:
   ou=bulk                     BULK_COUNT entries uid=bulkNNNN, each with a ~800-byte
                               ASCII description, identical on every backend, so a
                               subtree search of ou=bulk returns > 1 MB of LDIF.
+and, on one backend only (so that routing by bind DN can be seen in the data):
+  be1: uid=pat,ou=people (patpw)                 ONLY_USERS["be1"]
+       ou=be1-only with cn=be1-item-1..3          ONLY_BASE["be1"]
+  be2: ou=admins, cn=operator,ou=admins (operatorpw)  ONLY_USERS["be2"]
+       ou=be2-only with cn=be2-item-1..3          ONLY_BASE["be2"]
 rootdn cn=admin,dc=example,dc=com / adminpw. sizelimit/timelimit unlimited.
+slapd runs with `-d stats`: its log (LOG_DIR/<name>-slapd.log) is the access log
+(ACCEPT from IP=..., BIND dn="...", ADD/DEL/MOD dn="...", RESULT tag= err=), so
+tests can see on the backend itself which operations reached it.
 """
 import hashlib
 import os
@@ -25,6 +33,11 @@ ROOT_PW = "adminpw"
 USERS = {"alice": "alicepw", "bob": "bobpw"}
 BULK_BASE = "ou=bulk,dc=example,dc=com"
 BULK_COUNT = 1500
+# Held by one backend only: its own subtree and its own bind user (DN, password).
+ONLY_BASE = {"be1": "ou=be1-only,dc=example,dc=com", "be2": "ou=be2-only,dc=example,dc=com"}
+ONLY_ITEMS = 3
+ONLY_USERS = {"be1": ("uid=pat,ou=people,dc=example,dc=com", "patpw"),
+              "be2": ("cn=operator,ou=admins,dc=example,dc=com", "operatorpw")}
 SLAPD = "/usr/sbin/slapd"
 LOG_DIR = os.path.join(BASE_DIR, "logs")
 
@@ -63,8 +76,29 @@ def bulk_description(i):
     return f"bulk entry {i:04d} " + chunks[:784]
 
 
+def only_ldif(name):
+    """LDIF entries that only backend `name` holds (ONLY_USERS, ONLY_BASE)."""
+    out = []
+    if name == "be1":
+        out.append(f"dn: {ONLY_USERS['be1'][0]}\nobjectClass: inetOrgPerson\nuid: pat\ncn: Pat Example\n"
+                   f"sn: Example\nmail: pat@example.com\nuserPassword: {ONLY_USERS['be1'][1]}\n")
+    elif name == "be2":
+        out.append(f"dn: ou=admins,{SUFFIX}\nobjectClass: organizationalUnit\nou: admins\n")
+        out.append(f"dn: {ONLY_USERS['be2'][0]}\nobjectClass: organizationalRole\n"
+                   f"objectClass: simpleSecurityObject\ncn: operator\nuserPassword: {ONLY_USERS['be2'][1]}\n")
+    if name in ONLY_BASE:
+        ou = ONLY_BASE[name].split(",", 1)[0].split("=", 1)[1]
+        out.append(f"dn: {ONLY_BASE[name]}\nobjectClass: organizationalUnit\nou: {ou}\n"
+                   f"description: only on {name}\n")
+        for k in range(1, ONLY_ITEMS + 1):
+            out.append(f"dn: cn={name}-item-{k},{ONLY_BASE[name]}\nobjectClass: organizationalRole\n"
+                       f"cn: {name}-item-{k}\ndescription: item {k} only on {name}\n")
+    return out
+
+
 def data_ldif(name):
-    """The LDIF loaded into backend `name` (differs between backends only in the base description)."""
+    """The LDIF loaded into backend `name` (differs between backends in the base description
+    and in only_ldif(name))."""
     out = [f"dn: {SUFFIX}\nobjectClass: top\nobjectClass: dcObject\nobjectClass: organization\n"
            f"o: Example Inc\ndc: example\ndescription: served-by {name}\n",
            f"dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n"]
@@ -75,6 +109,7 @@ def data_ldif(name):
     for i in range(BULK_COUNT):
         out.append(f"dn: uid=bulk{i:04d},{BULK_BASE}\nobjectClass: inetOrgPerson\nuid: bulk{i:04d}\n"
                    f"cn: Bulk {i}\nsn: Bulk\ndescription: {bulk_description(i)}\n")
+    out.extend(only_ldif(name))
     return "\n".join(out)
 
 
@@ -108,10 +143,11 @@ class Slapd:
         """Launch slapd (-d 0, foreground) in its netns; record the pid; do not wait."""
         os.makedirs(LOG_DIR, exist_ok=True)
         log = open(os.path.join(LOG_DIR, f"{self.name}-slapd.log"), "wb")
-        # `ip netns exec` execs slapd, so the child's pid is slapd's own.
+        # `ip netns exec` execs slapd, so the child's pid is slapd's own. `-d stats` keeps it in
+        # the foreground (like -d 0) and writes its access log (loglevel stats) to stderr.
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, SLAPD, "-f", os.path.join(self.dir, "slapd.conf"),
-             "-h", self.url, "-d", "0"],
+             "-h", self.url, "-d", "stats"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.pid = self.proc.pid
