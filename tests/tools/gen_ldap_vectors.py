@@ -36,7 +36,7 @@ from ldap3.protocol.convert import build_controls_list
 from ldap3.protocol.rfc2696 import paged_search_control
 from ldap3.protocol.rfc3062 import PasswdModifyRequestValue
 from ldap3.protocol.rfc4511 import (
-    AddResponse, Attribute, AttributeDescription, CompareResponse, DelResponse, ExtendedResponse,
+    AddResponse, AttributeDescription, CompareResponse, DelResponse, ExtendedResponse,
     IntermediateResponse, IntermediateResponseName, IntermediateResponseValue, LDAPDN, LDAPMessage,
     LDAPString, MessageID, ModifyDNResponse, ModifyResponse, PartialAttribute, PartialAttributeList,
     ProtocolOp, ResponseName, ResponseValue, ResultCode, SearchResultDone, SearchResultEntry,
