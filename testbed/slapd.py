@@ -140,7 +140,7 @@ class Slapd:
         run(["slapadd", "-q", "-f", conf, "-l", ldif], timeout=60)
 
     def start(self):
-        """Launch slapd (-d 0, foreground) in its netns; record the pid; do not wait."""
+        """Launch slapd (-d stats, foreground) in its netns; record the pid; do not wait."""
         os.makedirs(LOG_DIR, exist_ok=True)
         log = open(os.path.join(LOG_DIR, f"{self.name}-slapd.log"), "wb")
         # `ip netns exec` execs slapd, so the child's pid is slapd's own. `-d stats` keeps it in
