@@ -118,31 +118,40 @@ pe_ldap_dn_equal(const uint8_t *dn, size_t dn_len, const char *b,
 	return true;
 }
 
-/*
- * Offset just after the k-th (1-based) unescaped ',' of s[0..n), or the
- * number of unescaped ',' when there are fewer than k (k = SIZE_MAX counts).
- */
+/* Separators (unescaped ',') in s[0..n) */
 static size_t
-dn_commas(const uint8_t *s, size_t n, size_t k, bool *found)
+dn_seps(const uint8_t *s, size_t n)
 {
 	size_t i, c = 0;
 
-	*found = false;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '\\') {
+		if (s[i] == '\\')
 			i++;
-		} else if (s[i] == ',' && ++c == k) {
-			*found = true;
-			return i + 1;
-		}
+		else if (s[i] == ',')
+			c++;
 	}
 	return c;
 }
 
+/* Offset just after the k-th (k >= 1) separator of s[0..n); n if none. */
+static size_t
+dn_after_sep(const uint8_t *s, size_t n, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == ',' && --k == 0)
+			return i + 1;
+	}
+	return n;
+}
+
 /*
- * A DN with R RDNs can only end in a suffix of r RDNs at one place: after
- * its (R - r)-th separator. So count, then compare once: O(n), however
- * many ',' a hostile DN holds.
+ * A DN with R separators can only end in a suffix with r separators at one
+ * place: after its (R - r)-th separator. So count, then compare once: O(n),
+ * however many ',' a hostile DN holds.
  */
 bool
 pe_ldap_dn_suffix(const uint8_t *dn, size_t dn_len, const char *suffix,
@@ -151,20 +160,16 @@ pe_ldap_dn_suffix(const uint8_t *dn, size_t dn_len, const char *suffix,
 	const uint8_t *s = (const uint8_t *)suffix;
 	size_t dn_sep, suf_sep, start = 0;
 	struct dn_it it;
-	bool found;
 
 	dn_it_init(&it, s, suffix_len);
 	if (dn_next(&it) < 0)
 		return false;
-	dn_sep = dn_commas(dn, dn_len, SIZE_MAX, &found);
-	suf_sep = dn_commas(s, suffix_len, SIZE_MAX, &found);
+	dn_sep = dn_seps(dn, dn_len);
+	suf_sep = dn_seps(s, suffix_len);
 	if (dn_sep < suf_sep)
 		return false;
-	if (dn_sep > suf_sep) {
-		start = dn_commas(dn, dn_len, dn_sep - suf_sep, &found);
-		if (!found)
-			return false;  /* not reached */
-	}
+	if (dn_sep > suf_sep)
+		start = dn_after_sep(dn, dn_len, dn_sep - suf_sep);
 	if (!pe_ldap_dn_equal(dn + start, dn_len - start, suffix, suffix_len))
 		return false;
 	*prefix_len = start;
@@ -263,7 +268,6 @@ enum {
 
 struct rw_level {
 	bool open;
-	size_t off;             /* of the TLV in p */
 	size_t id_len;
 	size_t ll;              /* length octets in p */
 	size_t len;             /* value length in p */
@@ -283,18 +287,20 @@ struct rw {
 	struct rw_level lvl[RW_LEVELS];
 	uint8_t *out;
 	size_t cap;
-	size_t o;               /* bytes written to out */
+	size_t o;               /* bytes written to out, <= cap */
 	size_t done;            /* p[0..done) is accounted for in out */
+	bool overflow;          /* not reached: the first pass measured */
 };
 
 static void
 rw_put(struct rw *rw, const void *src, size_t len)
 {
-	if (len == 0 || rw->o + len > rw->cap || rw->o + len < rw->o) {
-		rw->o += len;  /* not reached: the first pass checked cap */
+	if (len > rw->cap - rw->o) {
+		rw->overflow = true;
 		return;
 	}
-	memcpy(rw->out + rw->o, src, len);
+	if (len > 0)
+		memcpy(rw->out + rw->o, src, len);
 	rw->o += len;
 }
 
@@ -326,7 +332,6 @@ rw_open(struct rw *rw, unsigned int k, size_t off, const struct pe_ber_tlv *t)
 
 	if (!rw->emit) {
 		l->open = true;
-		l->off = off;
 		l->id_len = id_size(rw->p + off);
 		l->ll = t->hdr_len - l->id_len;
 		l->len = t->len;
@@ -624,7 +629,7 @@ pe_ldap_rewrite(const uint8_t *p, size_t n, const struct pe_ldap_msg *m,
 	if (rw_walk(&rw, m->op_off, why) != 0)
 		return -EBADMSG;  /* not reached: the first pass walked it */
 	rw_copy_to(&rw, n);
-	if (rw.o != total)
+	if (rw.overflow || rw.o != total)
 		return -EBADMSG;  /* not reached */
 	return (long)total;
 }
@@ -722,7 +727,7 @@ pe_ldap_encode_result(uint8_t *out, size_t cap, uint32_t msg_id,
 		return -ENOSPC;
 	o = put_hdr(o, 0x20 | PE_BER_TAG_SEQUENCE, msg);
 	o = put_int(o, PE_BER_TAG_INTEGER, msg_id);
-	o = put_hdr(o, PE_BER_APPLICATION << 6 | 0x20 | resp_op, res);
+	o = put_hdr(o, (uint8_t)(PE_BER_APPLICATION << 6 | 0x20 | resp_op), res);
 	o = put_int(o, PE_BER_TAG_ENUMERATED, result_code);
 	o = put_str(o, matched_dn, dn_len);
 	o = put_str(o, diag, diag_len);
