@@ -62,7 +62,9 @@ def streams(path):
         d = segs.setdefault(key, {"isn": None, "data": {}})
         if tcp.flags & 0x02:  # SYN: data starts at ISN + 1
             d["isn"] = tcp.seq
-        payload = bytes(tcp.payload)
+        # the captured bytes: bytes(tcp.payload) would be scapy's own LDAP layer re-encoded
+        # (it rewrites constructed filter tags and long-form lengths)
+        payload = bytes(getattr(tcp.payload, "original", None) or b"")
         if payload:
             d["data"].setdefault(tcp.seq, payload)
     out = {}

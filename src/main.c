@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "io/fault.h"
 #include "io/port.h"
+#include "inspect/inspect.h"
 #include "io/worker.h"
 #include "proxy/lb.h"
 
@@ -375,6 +376,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s:0: selection: no policy \"%s\" in this build\n",
 				opts.config_path, pe_eng.cfg.selection);
 		return EXIT_USAGE;
+	}
+	if (pe_eng.cfg.inspect.enabled) {
+		pe_eng.inspector = pe_inspector_find(pe_eng.cfg.inspect.protocol);
+		if (pe_eng.inspector->init(&pe_eng.cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", opts.config_path, err);
+			return EXIT_USAGE;
+		}
+		if (pe_eng.inspector->n_rules() > PE_INSPECT_MAX_RULES) {
+			fprintf(stderr, "%s: inspect: %u rules, at most %d\n", opts.config_path,
+					pe_eng.inspector->n_rules(), PE_INSPECT_MAX_RULES);
+			return EXIT_USAGE;
+		}
 	}
 	if (opts.profile_path != NULL && load_profile(opts.profile_path) < 0)
 		return EXIT_USAGE;

@@ -18,13 +18,14 @@
 struct pe_conn_table {
 	struct rte_hash *hash;
 	struct pe_conn *entries;
+	struct pe_stream *streams;   /* by entry index; NULL without inspection */
 	uint32_t *free_stack;
 	uint32_t n_free;
 	uint32_t max;
 };
 
 struct pe_conn_table *
-pe_conn_table_create(const char *name, uint32_t max, int socket)
+pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -54,6 +55,12 @@ pe_conn_table_create(const char *name, uint32_t max, int socket)
 	t->free_stack = rte_malloc_socket(name, sizeof(t->free_stack[0]) * max, 0, socket);
 	if (t->free_stack == NULL)
 		goto fail_stack;
+	if (streams) {
+		t->streams = rte_zmalloc_socket(name, sizeof(t->streams[0]) * max,
+				RTE_CACHE_LINE_SIZE, socket);
+		if (t->streams == NULL)
+			goto fail_streams;
+	}
 	t->hash = rte_hash_create(&hp);
 	if (t->hash == NULL)
 		goto fail_hash;
@@ -64,6 +71,8 @@ pe_conn_table_create(const char *name, uint32_t max, int socket)
 	return t;
 
 fail_hash:
+	rte_free(t->streams);
+fail_streams:
 	rte_free(t->free_stack);
 fail_stack:
 	rte_free(t->entries);
@@ -87,9 +96,12 @@ pe_conn_table_destroy(struct pe_conn_table *t)
 		struct pe_conn *c = &t->entries[i];
 
 		pe_hold_free(&c->hold);
+		if (c->st != NULL)
+			pe_stream_free(c->st);
 		rte_timer_stop(&c->timer);
 	}
 	rte_hash_free(t->hash);
+	rte_free(t->streams);
 	rte_free(t->free_stack);
 	rte_free(t->entries);
 	rte_free(t);
@@ -99,12 +111,18 @@ struct pe_conn *
 pe_conn_alloc(struct pe_conn_table *t)
 {
 	struct pe_conn *c;
+	uint32_t i;
 
 	if (t->n_free == 0)
 		return NULL;
-	c = &t->entries[t->free_stack[--t->n_free]];
+	i = t->free_stack[--t->n_free];
+	c = &t->entries[i];
 	memset(c, 0, sizeof(*c));
 	rte_timer_init(&c->timer);
+	if (t->streams != NULL) {
+		c->st = &t->streams[i];
+		memset(c->st, 0, sizeof(*c->st));
+	}
 	return c;
 }
 
@@ -144,7 +162,21 @@ pe_conn_release(struct pe_conn_table *t, struct pe_conn *c)
 	if (c->flags & PE_CF_BACKEND_KEY)
 		rte_hash_del_key(t->hash, &c->key[PE_SIDE_BACKEND]);
 	pe_hold_free(&c->hold);
+	if (c->st != NULL)
+		pe_stream_free(c->st);
 	t->free_stack[t->n_free++] = (uint32_t)(c - t->entries);
+}
+
+void
+pe_stream_free(struct pe_stream *st)
+{
+	unsigned int s;
+
+	for (s = 0; s < 2; s++) {
+		pe_hold_free(&st->d[s].pend);
+		pe_hold_free(&st->d[s].ooo);
+		pe_hold_free(&st->d[s].out);
+	}
 }
 
 uint32_t

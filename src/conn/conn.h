@@ -2,6 +2,7 @@
 #ifndef PE_CONN_H
 #define PE_CONN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -9,6 +10,7 @@
 
 #include "conn/conn_types.h"
 #include "conn/hold.h"
+#include "conn/stream.h"
 
 /*
  * What the engine knows of one direction of a connection, by sender side s
@@ -82,13 +84,17 @@ struct pe_conn {
 	uint64_t syn_first;            /* TSC of the first SYN to the current backend */
 	uint64_t rto_at;               /* TSC when held data is due again (0: nothing to resend) */
 	struct pe_hold hold;           /* client data while connecting, then until the backend ACKs it */
+	struct pe_stream *st;          /* inspection state (NULL: no inspector configured) */
 	struct rte_timer timer;
 };
 
 struct pe_conn_table;
 
-/* Create a table of @max connections for the calling lcore. NULL + rte_errno. */
-struct pe_conn_table *pe_conn_table_create(const char *name, uint32_t max, int socket);
+/*
+ * Create a table of @max connections for the calling lcore, each with its
+ * inspection state when @streams. NULL + rte_errno.
+ */
+struct pe_conn_table *pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams);
 void pe_conn_table_destroy(struct pe_conn_table *t);
 
 /* A zeroed entry, or NULL when the table is full. Its timer is initialised. */
@@ -106,6 +112,9 @@ void pe_conn_remove_backend(struct pe_conn_table *t, struct pe_conn *c);
 
 /* Remove @c's keys, stop its timer, free its held mbufs, return it to the pool. */
 void pe_conn_release(struct pe_conn_table *t, struct pe_conn *c);
+
+/* Free every mbuf @st keeps. */
+void pe_stream_free(struct pe_stream *st);
 
 /* Entries in use. */
 uint32_t pe_conn_count(const struct pe_conn_table *t);

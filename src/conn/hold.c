@@ -48,3 +48,37 @@ pe_hold_free(struct pe_hold *h)
 	}
 	*h = (struct pe_hold){ 0 };
 }
+
+struct rte_mbuf *
+pe_hold_pop(struct pe_hold *h, uint32_t len)
+{
+	struct rte_mbuf *m = h->head;
+
+	if (m == NULL)
+		return NULL;
+	h->head = pe_hold_next(m);
+	if (h->head == NULL)
+		h->tail = NULL;
+	h->bytes -= len;
+	h->n--;
+	return m;
+}
+
+void
+pe_hold_insert(struct pe_hold *h, struct rte_mbuf *m, uint32_t len, uint32_t seq, uint32_t end,
+		uint32_t (*seq_of)(struct rte_mbuf *))
+{
+	struct rte_mbuf **pp = &h->head;
+
+	while (*pp != NULL && pe_seq_leq(seq_of(*pp), seq)) {
+		pp = pe_hold_nextp(*pp);
+	}
+	*pe_hold_nextp(m) = *pp;
+	*pp = m;
+	if (*pe_hold_nextp(m) == NULL)
+		h->tail = m;
+	if (h->n == 0 || pe_seq_gt(end, h->end))
+		h->end = end;
+	h->bytes += len;
+	h->n++;
+}

@@ -41,6 +41,16 @@ pe_hold_next(struct rte_mbuf *m)
 /* Append @m (carrying @len payload bytes and ending at sequence @end). */
 void pe_hold_append(struct pe_hold *h, struct rte_mbuf *m, uint32_t len, uint32_t end);
 
+/* Take the first mbuf off @h (it carried @len payload bytes); NULL if empty. */
+struct rte_mbuf *pe_hold_pop(struct pe_hold *h, uint32_t len);
+
+/*
+ * Insert @m (payload @len, sequence numbers [@seq, @end)) in sequence order,
+ * after those starting at or before @seq; @seq_of tells a held mbuf's start.
+ */
+void pe_hold_insert(struct pe_hold *h, struct rte_mbuf *m, uint32_t len, uint32_t seq, uint32_t end,
+		uint32_t (*seq_of)(struct rte_mbuf *));
+
 /* Free every held mbuf and empty @h. */
 void pe_hold_free(struct pe_hold *h);
 

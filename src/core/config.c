@@ -22,8 +22,12 @@
 #include <sys/stat.h>
 
 #include <libconfig.h>
+#include <regex.h>
 
 #include "core/config.h"
+#include "inspect/inspect.h"
+#include "proto/ber.h"
+#include "proto/ldap_rewrite.h"
 
 #define PE_CFG_KEY_MAX 128
 #define PE_CFG_TIMEOUT_MAX_MS 86400000 /* one day */
@@ -155,6 +159,7 @@ static const struct pe_cfg_key pe_fault_keys[] = {
 /* Keys of the top-level scope, handled by pe_cfg_root(). */
 static const char *const pe_root_keys[] = {
 	"engine", "backends", "selection", "timeouts", "tcp", "fault_injection",
+	"pools", "inspect", "ldap",
 	NULL,
 };
 
@@ -194,6 +199,10 @@ pe_config_defaults(struct pe_config *cfg)
 	cfg->fault.seed = 1;
 	cfg->fault.dir[0].reorder_us = 1000;
 	cfg->fault.dir[1].reorder_us = 1000;
+	cfg->inspect.max_message_bytes = 262144;
+	cfg->inspect.hold_ms = 5000;
+	cfg->ldap.default_pool = -1;
+	cfg->ldap.allow_ops = UINT32_MAX;
 }
 
 /* Format "file:line: key: msg" into ctx->err; always returns -EINVAL. */
@@ -626,6 +635,365 @@ pe_cfg_cross_checks(const struct pe_cfg_ctx *ctx,
 	return 0;
 }
 
+/* ---- pools, inspect, ldap ------------------------------------------------- */
+
+/* A string setting @s, non-empty, shorter than @max: 0 with *out, or an error. */
+static int
+pe_cfg_string(const struct pe_cfg_ctx *ctx, const config_setting_t *s, size_t max,
+	const char **out)
+{
+	const char *str;
+	int ret;
+
+	ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_STRING);
+	if (ret != 0)
+		return ret;
+	str = config_setting_get_string(s);
+	if (str[0] == '\0')
+		return pe_cfg_error_at(ctx, s, "must not be empty");
+	if (strlen(str) >= max)
+		return pe_cfg_error_at(ctx, s, "longer than %zu characters", max - 1);
+	*out = str;
+	return 0;
+}
+
+/* Every member of group @g must be one of @names (NULL-terminated). */
+static int
+pe_cfg_known_keys(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	const char *const *names)
+{
+	const char *const *name;
+	int i, n, ret;
+
+	ret = pe_cfg_expect(ctx, g, CONFIG_TYPE_GROUP);
+	if (ret != 0)
+		return ret;
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+
+		for (name = names; *name != NULL; name++)
+			if (strcmp(*name, config_setting_name(s)) == 0)
+				break;
+		if (*name == NULL)
+			return pe_cfg_error_at(ctx, s, "unknown key");
+	}
+	return 0;
+}
+
+/* An array or list setting (of strings): 0, or a type error. */
+static int
+pe_cfg_expect_list(const struct pe_cfg_ctx *ctx, const config_setting_t *s)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_ARRAY ||
+			config_setting_type(s) == CONFIG_TYPE_LIST)
+		return 0;
+	return pe_cfg_error_at(ctx, s, "expected an array, got %s",
+		pe_cfg_type_name(config_setting_type(s)));
+}
+
+/* pools = ( { name = "..."; backends = [ "be1", ... ]; }, ... ) */
+static int
+pe_cfg_pools(const struct pe_cfg_ctx *ctx, const config_setting_t *list,
+	struct pe_config *cfg)
+{
+	static const char *const keys[] = { "name", "backends", NULL };
+	unsigned int i, j, k, n;
+	int ret;
+
+	ret = pe_cfg_expect_list(ctx, list);
+	if (ret != 0)
+		return ret;
+	n = (unsigned int)config_setting_length(list);
+	if (n > PE_MAX_POOLS)
+		return pe_cfg_error_at(ctx, list, "%u pools, at most %d allowed",
+			n, PE_MAX_POOLS);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i), *s, *b;
+		struct pe_pool_conf *p = &cfg->pools[i];
+		const char *str;
+
+		ret = pe_cfg_known_keys(ctx, g, keys);
+		if (ret != 0)
+			return ret;
+		s = config_setting_get_member(g, "name");
+		if (s == NULL)
+			return pe_cfg_error_missing(ctx, g, "name");
+		ret = pe_cfg_string(ctx, s, PE_NAME_MAX, &str);
+		if (ret != 0)
+			return ret;
+		for (j = 0; j < i; j++)
+			if (strcmp(cfg->pools[j].name, str) == 0)
+				return pe_cfg_error_at(ctx, s,
+					"\"%s\" duplicates pools[%u]", str, j);
+		memcpy(p->name, str, strlen(str) + 1);
+		b = config_setting_get_member(g, "backends");
+		if (b == NULL)
+			return pe_cfg_error_missing(ctx, g, "backends");
+		ret = pe_cfg_expect_list(ctx, b);
+		if (ret != 0)
+			return ret;
+		if (config_setting_length(b) == 0)
+			return pe_cfg_error_at(ctx, b, "a pool needs at least one backend");
+		for (j = 0; j < (unsigned int)config_setting_length(b); j++) {
+			const config_setting_t *e = config_setting_get_elem(b, j);
+
+			ret = pe_cfg_string(ctx, e, PE_NAME_MAX, &str);
+			if (ret != 0)
+				return ret;
+			for (k = 0; k < cfg->n_backends; k++)
+				if (strcmp(cfg->backends[k].name, str) == 0)
+					break;
+			if (k == cfg->n_backends)
+				return pe_cfg_error_at(ctx, e, "no backend is named \"%s\"", str);
+			p->members |= UINT64_C(1) << k;
+		}
+	}
+	cfg->n_pools = n;
+	return 0;
+}
+
+/* The index of the pool named by string setting @s. */
+static int
+pe_cfg_pool_ref(const struct pe_cfg_ctx *ctx, const config_setting_t *s,
+	const struct pe_config *cfg, int *idx)
+{
+	const char *str;
+	unsigned int i;
+	int ret;
+
+	ret = pe_cfg_string(ctx, s, PE_NAME_MAX, &str);
+	if (ret != 0)
+		return ret;
+	for (i = 0; i < cfg->n_pools; i++) {
+		if (strcmp(cfg->pools[i].name, str) == 0) {
+			*idx = (int)i;
+			return 0;
+		}
+	}
+	return pe_cfg_error_at(ctx, s, "no pool is named \"%s\" (see pools)", str);
+}
+
+/* inspect { protocol; max_message_bytes; hold_ms; on_limit; } */
+static int
+pe_cfg_inspect(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	struct pe_config *cfg)
+{
+	static const char *const keys[] = {
+		"protocol", "max_message_bytes", "hold_ms", "on_limit", NULL,
+	};
+	static const struct pe_cfg_key limits[] = {
+		PE_KEY("max_message_bytes", PE_CFG_U32, struct pe_inspect_conf,
+			max_message_bytes, 64, PE_BER_MAX_LEN, false),
+		PE_KEY("hold_ms", PE_CFG_U32, struct pe_inspect_conf, hold_ms,
+			1, PE_CFG_TIMEOUT_MAX_MS, false),
+		{ NULL, 0, 0, 0, 0, false },
+	};
+	const struct pe_cfg_key *k;
+	const config_setting_t *s;
+	const char *str;
+	int ret;
+
+	ret = pe_cfg_known_keys(ctx, g, keys);
+	if (ret != 0)
+		return ret;
+	s = config_setting_get_member(g, "protocol");
+	if (s == NULL)
+		return pe_cfg_error_missing(ctx, g, "protocol");
+	ret = pe_cfg_string(ctx, s, PE_NAME_MAX, &str);
+	if (ret != 0)
+		return ret;
+	if (pe_inspector_find(str) == NULL)
+		return pe_cfg_error_at(ctx, s,
+			"unknown protocol \"%s\" (known: \"ldap\", \"lines\")", str);
+	memcpy(cfg->inspect.protocol, str, strlen(str) + 1);
+	for (k = limits; k->name != NULL; k++) {
+		s = config_setting_get_member(g, k->name);
+		if (s != NULL && (ret = pe_cfg_scalar(ctx, s, k, &cfg->inspect)) != 0)
+			return ret;
+	}
+	s = config_setting_get_member(g, "on_limit");
+	if (s != NULL) {
+		ret = pe_cfg_string(ctx, s, PE_NAME_MAX, &str);
+		if (ret != 0)
+			return ret;
+		if (strcmp(str, "pass") != 0 && strcmp(str, "reset") != 0)
+			return pe_cfg_error_at(ctx, s,
+				"\"%s\": expected \"reset\" or \"pass\"", str);
+		cfg->inspect.on_limit_pass = strcmp(str, "pass") == 0;
+	}
+	cfg->inspect.enabled = true;
+	return 0;
+}
+
+/* An array of LDAP request operation names -> bit per enum pe_ldap_op. */
+static int
+pe_cfg_ldap_ops(const struct pe_cfg_ctx *ctx, const config_setting_t *a, uint32_t *ops)
+{
+	unsigned int i;
+	const char *str;
+	int ret, op;
+
+	ret = pe_cfg_expect_list(ctx, a);
+	if (ret != 0)
+		return ret;
+	*ops = 0;
+	for (i = 0; i < (unsigned int)config_setting_length(a); i++) {
+		const config_setting_t *e = config_setting_get_elem(a, i);
+
+		ret = pe_cfg_string(ctx, e, PE_NAME_MAX, &str);
+		if (ret != 0)
+			return ret;
+		op = pe_ldap_op_from_name(str);
+		if (op < 0)
+			return pe_cfg_error_at(ctx, e, "unknown operation \"%s\" (known: "
+				"bind unbind search modify add delete moddn compare abandon extended)",
+				str);
+		*ops |= UINT32_C(1) << op;
+	}
+	return 0;
+}
+
+/* A DN string: non-empty, shorter than PE_DN_MAX, copied to @dst. */
+static int
+pe_cfg_dn(const struct pe_cfg_ctx *ctx, const config_setting_t *s, char *dst)
+{
+	const char *str;
+	int ret;
+
+	ret = pe_cfg_string(ctx, s, PE_DN_MAX, &str);
+	if (ret != 0)
+		return ret;
+	memcpy(dst, str, strlen(str) + 1);
+	return 0;
+}
+
+/* One of ldap.routes: exactly one match key, and a pool. */
+static int
+pe_cfg_route(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	struct pe_config *cfg, struct pe_route_conf *r)
+{
+	static const char *const keys[] = {
+		"bind_dn", "bind_dn_suffix", "bind_dn_regex", "operations", "pool", NULL,
+	};
+	const config_setting_t *s, *m = NULL;
+	unsigned int i;
+	int ret, pool;
+
+	ret = pe_cfg_known_keys(ctx, g, keys);
+	if (ret != 0)
+		return ret;
+	for (i = 0; i < 4; i++) {
+		s = config_setting_get_member(g, keys[i]);
+		if (s == NULL)
+			continue;
+		if (m != NULL)
+			return pe_cfg_error_at(ctx, s, "a route matches on one of bind_dn, "
+				"bind_dn_suffix, bind_dn_regex, operations; %s is given too",
+				config_setting_name(m));
+		m = s;
+		r->match = (uint8_t)i;
+	}
+	if (m == NULL)
+		return pe_cfg_error_at(ctx, g, "a route needs one of bind_dn, bind_dn_suffix, "
+			"bind_dn_regex, operations");
+	if (r->match == PE_ROUTE_OPERATIONS) {
+		ret = pe_cfg_ldap_ops(ctx, m, &r->ops);
+	} else {
+		ret = pe_cfg_dn(ctx, m, r->dn);
+		if (ret == 0 && r->match == PE_ROUTE_BIND_DN_REGEX) {
+			regex_t re;
+			char why[128];
+			int rc = regcomp(&re, r->dn, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+
+			if (rc != 0) {
+				regerror(rc, &re, why, sizeof(why));
+				return pe_cfg_error_at(ctx, m, "bad regular expression: %s", why);
+			}
+			regfree(&re);
+		}
+	}
+	if (ret != 0)
+		return ret;
+	s = config_setting_get_member(g, "pool");
+	if (s == NULL)
+		return pe_cfg_error_missing(ctx, g, "pool");
+	ret = pe_cfg_pool_ref(ctx, s, cfg, &pool);
+	if (ret != 0)
+		return ret;
+	r->pool = (uint8_t)pool;
+	return 0;
+}
+
+/* ldap { routes; default_pool; refuse_anonymous; allow_operations; rewrite { } } */
+static int
+pe_cfg_ldap(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
+	struct pe_config *cfg)
+{
+	static const char *const keys[] = {
+		"routes", "default_pool", "refuse_anonymous", "allow_operations", "rewrite", NULL,
+	};
+	static const char *const rewrite_keys[] = { "client_suffix", "backend_suffix", NULL };
+	struct pe_ldap_conf *l = &cfg->ldap;
+	const config_setting_t *s, *e;
+	unsigned int i, n;
+	int ret;
+
+	ret = pe_cfg_known_keys(ctx, g, keys);
+	if (ret != 0)
+		return ret;
+	if (!cfg->inspect.enabled || strcmp(cfg->inspect.protocol, "ldap") != 0)
+		return pe_cfg_error_at(ctx, g, "an ldap policy needs inspect.protocol = \"ldap\"");
+	s = config_setting_get_member(g, "routes");
+	if (s != NULL) {
+		ret = pe_cfg_expect_list(ctx, s);
+		if (ret != 0)
+			return ret;
+		n = (unsigned int)config_setting_length(s);
+		if (n > PE_MAX_ROUTES)
+			return pe_cfg_error_at(ctx, s, "%u routes, at most %d allowed",
+				n, PE_MAX_ROUTES);
+		for (i = 0; i < n; i++) {
+			ret = pe_cfg_route(ctx, config_setting_get_elem(s, i), cfg, &l->routes[i]);
+			if (ret != 0)
+				return ret;
+		}
+		l->n_routes = n;
+	}
+	s = config_setting_get_member(g, "default_pool");
+	if (s != NULL && (ret = pe_cfg_pool_ref(ctx, s, cfg, &l->default_pool)) != 0)
+		return ret;
+	s = config_setting_get_member(g, "refuse_anonymous");
+	if (s != NULL) {
+		ret = pe_cfg_expect(ctx, s, CONFIG_TYPE_BOOL);
+		if (ret != 0)
+			return ret;
+		l->refuse_anonymous = config_setting_get_bool(s) != 0;
+	}
+	s = config_setting_get_member(g, "allow_operations");
+	if (s != NULL) {
+		ret = pe_cfg_ldap_ops(ctx, s, &l->allow_ops);
+		if (ret != 0)
+			return ret;
+	}
+	s = config_setting_get_member(g, "rewrite");
+	if (s != NULL) {
+		ret = pe_cfg_known_keys(ctx, s, rewrite_keys);
+		if (ret != 0)
+			return ret;
+		for (i = 0; i < 2; i++) {
+			e = config_setting_get_member(s, rewrite_keys[i]);
+			if (e == NULL)
+				return pe_cfg_error_missing(ctx, s, rewrite_keys[i]);
+			ret = pe_cfg_dn(ctx, e, i == 0 ? l->client_suffix : l->backend_suffix);
+			if (ret != 0)
+				return ret;
+		}
+		l->rewrite = true;
+	}
+	return 0;
+}
+
 /* Walk the top-level scope: unknown keys, then each section in order. */
 static int
 pe_cfg_root(const struct pe_cfg_ctx *ctx, const config_setting_t *root,
@@ -693,6 +1061,16 @@ pe_cfg_root(const struct pe_cfg_ctx *ctx, const config_setting_t *root,
 			return ret;
 		cfg->fault.enabled = true;
 	}
+
+	s = config_setting_get_member(root, "pools");
+	if (s != NULL && (ret = pe_cfg_pools(ctx, s, cfg)) != 0)
+		return ret;
+	s = config_setting_get_member(root, "inspect");
+	if (s != NULL && (ret = pe_cfg_inspect(ctx, s, cfg)) != 0)
+		return ret;
+	s = config_setting_get_member(root, "ldap");
+	if (s != NULL && (ret = pe_cfg_ldap(ctx, s, cfg)) != 0)
+		return ret;
 
 	return pe_cfg_cross_checks(ctx, engine, cfg);
 }

@@ -27,6 +27,52 @@ struct pe_fault_conf {
 	struct pe_fault_dir dir[2]; /* [0] rx, [1] tx */
 };
 
+#define PE_MAX_POOLS 16
+#define PE_MAX_ROUTES 32
+#define PE_DN_MAX 256
+
+/* A named group of backends a route may send connections to. */
+struct pe_pool_conf {
+	char name[PE_NAME_MAX];
+	uint64_t members;        /* bit i: backends[i] */
+};
+
+/* inspect { } — see src/inspect/inspect.h */
+struct pe_inspect_conf {
+	bool enabled;            /* an inspect section was given */
+	char protocol[PE_NAME_MAX];
+	uint32_t max_message_bytes; /* a longer message gets on_limit */
+	uint32_t hold_ms;        /* a message not complete this long after its first byte gets on_limit */
+	bool on_limit_pass;      /* on_limit = "pass" (else "reset") */
+};
+
+/* What an LDAP route matches on the first message of a connection. */
+enum pe_route_match {
+	PE_ROUTE_BIND_DN,        /* the bind DN equals dn */
+	PE_ROUTE_BIND_DN_SUFFIX, /* the bind DN ends with the RDNs of dn */
+	PE_ROUTE_BIND_DN_REGEX,  /* POSIX ERE dn matches the bind DN, ignoring case */
+	PE_ROUTE_OPERATIONS,     /* the first operation is one of ops */
+};
+
+struct pe_route_conf {
+	uint8_t match;           /* enum pe_route_match */
+	uint8_t pool;            /* index into pools */
+	uint32_t ops;            /* PE_ROUTE_OPERATIONS: bit per enum pe_ldap_op */
+	char dn[PE_DN_MAX];
+};
+
+/* ldap { } — the LDAP inspector's policy (src/inspect/inspect_ldap.c) */
+struct pe_ldap_conf {
+	unsigned int n_routes;
+	struct pe_route_conf routes[PE_MAX_ROUTES];
+	int default_pool;        /* pool when no route matches; -1: any backend */
+	bool refuse_anonymous;   /* anonymous and unauthenticated simple binds */
+	uint32_t allow_ops;      /* bit per enum pe_ldap_op: requests let through */
+	bool rewrite;            /* rewrite { } given */
+	char client_suffix[PE_DN_MAX];
+	char backend_suffix[PE_DN_MAX];
+};
+
 /* One backend server. Addresses are IPv4 in network byte order, ports in host order. */
 struct pe_backend_conf {
 	char name[PE_NAME_MAX];
@@ -81,6 +127,12 @@ struct pe_config {
 
 	/* fault_injection { } — see io/fault.h */
 	struct pe_fault_conf fault;
+
+	/* pools ( { }, ... ), inspect { }, ldap { } */
+	unsigned int n_pools;
+	struct pe_pool_conf pools[PE_MAX_POOLS];
+	struct pe_inspect_conf inspect;
+	struct pe_ldap_conf ldap;
 };
 
 #endif /* PE_CONFIG_TYPES_H */

@@ -7,6 +7,7 @@
 #include "conn/conn.h"
 #include "core/counters.h"
 #include "core/engine.h"
+#include "inspect/inspect.h"
 #include "io/worker.h"
 #include "net/arp.h"
 #include "proxy/backend.h"
@@ -124,6 +125,29 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Per rule of the inspector: how many messages it decided. */
+static int
+tel_rules(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct pe_inspector *in = pe_eng.inspector;
+	unsigned int r, i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (in == NULL)
+		return 0;
+	for (r = 0; r < in->n_rules() && r < PE_INSPECT_MAX_RULES; r++) {
+		uint64_t n = 0;
+
+		for (i = 0; i < RTE_MAX_LCORE; i++)
+			if (pe_eng.workers[i] != NULL)
+				n += pe_eng.workers[i]->rule_hits[r];
+		rte_tel_data_add_dict_u64(d, in->rule_name(r), n);
+	}
+	return 0;
+}
+
 int
 pe_telemetry_init(void)
 {
@@ -138,5 +162,8 @@ pe_telemetry_init(void)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/pe/info", tel_info,
 				"Engine identity: version, MAC, VIP, port, source address. No parameters.");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/pe/rules", tel_rules,
+				"Inspector rules (inspect.protocol) and the messages each decided. No parameters.");
 	return rc;
 }

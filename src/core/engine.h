@@ -13,6 +13,7 @@
 
 struct pe_worker;
 struct pe_lb_ops;
+struct pe_inspector;
 struct rte_mempool;
 
 /* Process-wide state, written during startup only; read-only for workers. */
@@ -25,6 +26,7 @@ struct pe_engine {
 	uint64_t wall_offset_s;      /* wall-clock seconds minus timer seconds, at startup */
 	struct pe_cookie_secret cookie_secret;
 	const struct pe_lb_ops *lb;  /* selection policy */
+	const struct pe_inspector *inspector; /* inspect.protocol; NULL: none */
 	bool busy_poll;              /* never sleep when idle (benchmarks) */
 	unsigned int n_workers;
 	struct pe_worker *workers[RTE_MAX_LCORE];

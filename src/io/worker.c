@@ -53,7 +53,8 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 	rte_eth_tx_buffer_set_err_callback(w->txb, tx_drop_cb, w);
 
 	snprintf(name, sizeof(name), "pe_conn_%u", lcore);
-	w->conns = pe_conn_table_create(name, pe_eng.cfg.max_connections, socket);
+	w->conns = pe_conn_table_create(name, pe_eng.cfg.max_connections, socket,
+			pe_eng.inspector != NULL);
 	if (w->conns == NULL)
 		goto fail_conns;
 	w->ports = pe_port_alloc_create(pe_eng.cfg.source_port_min, pe_eng.cfg.source_port_max);
@@ -65,6 +66,16 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 	w->arp = pe_arp_create(name, socket);
 	if (w->arp == NULL)
 		goto fail_arp;
+	if (pe_eng.inspector != NULL) {
+		/* a rewrite may grow a message: room for twice its size and a reply */
+		w->msg_cap = pe_eng.cfg.inspect.max_message_bytes;
+		w->out_cap = w->scratch_cap = 2 * (size_t)pe_eng.cfg.inspect.max_message_bytes + 4096;
+		w->msg_buf = rte_malloc_socket("pe_msg", w->msg_cap, 0, socket);
+		w->out_buf = rte_malloc_socket("pe_msg_out", w->out_cap, 0, socket);
+		w->scratch = rte_malloc_socket("pe_msg_scratch", w->scratch_cap, 0, socket);
+		if (w->msg_buf == NULL || w->out_buf == NULL || w->scratch == NULL)
+			goto fail_inspect;
+	}
 	if (pe_eng.cfg.fault.enabled) {
 		w->fault = pe_fault_create(&pe_eng.cfg.fault, queue_id, socket);
 		if (w->fault == NULL)
@@ -73,11 +84,18 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 	return w;
 
 fail_fault:
+fail_inspect:
+	rte_free(w->msg_buf);
+	rte_free(w->out_buf);
+	rte_free(w->scratch);
 	pe_arp_destroy(w->arp);
 fail_arp:
 	pe_port_alloc_destroy(w->ports);
 fail_ports:
 	pe_conn_table_destroy(w->conns);
+	rte_free(w->msg_buf);
+	rte_free(w->out_buf);
+	rte_free(w->scratch);
 fail_conns:
 	rte_free(w->txb);
 fail_txb:

@@ -16,6 +16,8 @@ struct pe_conn_table;
 struct pe_port_alloc;
 struct pe_arp_table;
 
+#define PE_INSPECT_MAX_RULES 64   /* rules an inspector may count (LDAP: routes + 7) */
+
 /* Per-backend state as one worker sees it (shared-nothing). */
 struct pe_backend_rt {
 	uint64_t holddown_until;   /* TSC; skipped by selection until then */
@@ -46,6 +48,12 @@ struct pe_worker {
 	struct pe_backend_rt be[PE_MAX_BACKENDS];
 	struct pe_cookie_key cookie_keys[2];  /* this period's SYN-cookie key, the one before */
 	struct pe_counters cnt;
+	/* inspection (NULL/0 without an inspector) */
+	uint8_t *msg_buf;                 /* a message gathered from several segments */
+	uint8_t *out_buf;                 /* a message with its edits applied */
+	uint8_t *scratch;                 /* the inspector's replacement bytes and replies */
+	size_t msg_cap, out_cap, scratch_cap;
+	uint64_t rule_hits[PE_INSPECT_MAX_RULES];
 };
 
 #define PE_BURST 32

@@ -32,13 +32,13 @@ pe_backend_failed(struct pe_worker *w, unsigned int idx, enum pe_backend_failure
 }
 
 int
-pe_backend_fail_open(struct pe_worker *w)
+pe_backend_fail_open(struct pe_worker *w, uint64_t members)
 {
 	unsigned int i;
 	int best = -1;
 
 	for (i = 0; i < pe_eng.cfg.n_backends; i++) {
-		if (pe_arp_lookup(w, pe_eng.cfg.backends[i].addr) == NULL)
+		if (!(members >> i & 1) || pe_arp_lookup(w, pe_eng.cfg.backends[i].addr) == NULL)
 			continue;
 		if (best < 0 || w->be[i].holddown_until < w->be[best].holddown_until)
 			best = (int)i;

@@ -24,13 +24,14 @@ enum pe_backend_failure {
 void pe_backend_failed(struct pe_worker *w, unsigned int idx, enum pe_backend_failure why);
 
 /*
- * When the policy finds no usable backend but some are only in hold-down
+ * When the policy finds no usable backend among @members (bit i:
+ * backends[i]) but some are only in hold-down
  * (their MAC is known): the one whose hold-down ends first, counted as
  * backend_fail_open; -1 if none. Hold-down keeps traffic off a backend that
  * just failed while others serve; it must not turn one lost handshake per
  * backend into refusing every client.
  */
-int pe_backend_fail_open(struct pe_worker *w);
+int pe_backend_fail_open(struct pe_worker *w, uint64_t members);
 
 /* Start resolving every backend's MAC (at worker start). */
 void pe_backend_resolve_all(struct pe_worker *w);

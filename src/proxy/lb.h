@@ -12,11 +12,12 @@ struct pe_select_ctx {
 	uint16_t client_port;     /* network order */
 	const uint8_t *payload;   /* first payload (delayed binding) */
 	uint16_t payload_len;
+	uint64_t members;         /* candidates: bit i for backends[i] (an inspector's pool, or all) */
 };
 
 /*
  * A backend selection policy: one file per policy (lb_<name>.c), listed in
- * lb.c. select() returns the index of a backend in pe_eng.cfg.backends that
+ * lb.c. select() returns the index of a backend among ctx->members that
  * pe_backend_usable() accepts, or -1 when none is.
  */
 struct pe_lb_ops {

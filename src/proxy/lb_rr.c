@@ -10,11 +10,10 @@ rr_select(struct pe_worker *w, const struct pe_select_ctx *ctx)
 {
 	unsigned int n = pe_eng.cfg.n_backends, i;
 
-	(void)ctx;
 	for (i = 0; i < n; i++) {
 		unsigned int idx = (w->rr_next + i) % n;
 
-		if (pe_backend_usable(w, idx)) {
+		if ((ctx->members >> idx & 1) && pe_backend_usable(w, idx)) {
 			w->rr_next = (idx + 1) % n;
 			return (int)idx;
 		}

@@ -38,6 +38,7 @@
 #include "conn/port_alloc.h"
 #include "core/engine.h"
 #include "core/log.h"
+#include "inspect/inspect.h"
 #include "io/worker.h"
 #include "net/arp.h"
 #include "net/csum.h"
@@ -145,6 +146,35 @@ cookie_keys(struct pe_worker *w)
 	return k;
 }
 
+/*
+ * Sequence numbers between the two halves. Data sent by @from keeps its
+ * numbers shifted by a constant (d_c2b, d_b2c), unless an inspector has
+ * changed lengths in that direction: then the direction's map (seq_map.h).
+ */
+static inline uint32_t
+seq_out(const struct pe_conn *c, enum pe_side from, uint32_t seq)
+{
+	if (likely(c->st == NULL))
+		return seq + (from == PE_SIDE_CLIENT ? c->d_c2b : c->d_b2c);
+	return pe_seq_map_to_out(&c->st->d[from].map, seq, false);
+}
+
+/* The sequence number of @from's data that an acknowledgment @ack (in the receiver's view) stands for. */
+static inline uint32_t
+seq_in(const struct pe_conn *c, enum pe_side from, uint32_t ack)
+{
+	if (likely(c->st == NULL))
+		return ack - (from == PE_SIDE_CLIENT ? c->d_c2b : c->d_b2c);
+	return pe_seq_map_to_in(&c->st->d[from].map, ack);
+}
+
+/* Is the data @from sends inspected (framed, re-sent by the engine)? */
+static inline bool
+streamed(const struct pe_conn *c, enum pe_side from)
+{
+	return c->st != NULL && c->st->d[from].mode != PE_STREAM_OFF;
+}
+
 /* ---- connection life cycle ---------------------------------------------- */
 
 static void conn_timer_cb(struct rte_timer *tim, void *arg);
@@ -180,8 +210,13 @@ conn_arm_relaying(struct pe_worker *w, struct pe_conn *c)
 {
 	uint64_t due = c->last_seen + pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms);
 
+	unsigned int s;
+
 	if (c->rto_at != 0 && c->rto_at < due)
 		due = c->rto_at;
+	for (s = 0; c->st != NULL && s < 2; s++)
+		if (c->st->d[s].msg_due != 0 && c->st->d[s].msg_due < due)
+			due = c->st->d[s].msg_due;
 	conn_arm(c, due > w->now ? due - w->now : 0);
 }
 
@@ -234,10 +269,11 @@ ts_on(const struct pe_conn *c, enum pe_side side)
 	return cf(c, side == PE_SIDE_CLIENT ? PE_CF_TS_C : PE_CF_TS_B);
 }
 
-/* Segment toward one side of @c carrying no payload. */
+/* Segment toward one side of @c. */
 static void
-conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq, uint32_t ack,
-		uint8_t flags, uint16_t window, const uint8_t *opts, uint8_t opts_len)
+conn_send_payload(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
+		uint32_t ack, uint8_t flags, uint16_t window, const uint8_t *opts, uint8_t opts_len,
+		const uint8_t *payload, uint16_t payload_len)
 {
 	const struct pe_conn_key *k = &c->key[to];
 	struct pe_tcp_spec s = {
@@ -251,6 +287,8 @@ conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
 		.window = window,
 		.opts = opts,
 		.opts_len = opts_len,
+		.payload = payload,
+		.payload_len = payload_len,
 	};
 	struct rte_mbuf *m;
 
@@ -265,6 +303,14 @@ conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
 		pe_arp_output(w, k->raddr, m);
 }
 
+/* Segment toward one side of @c carrying no payload. */
+static void
+conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq, uint32_t ack,
+		uint8_t flags, uint16_t window, const uint8_t *opts, uint8_t opts_len)
+{
+	conn_send_payload(w, c, to, seq, ack, flags, window, opts, opts_len, NULL, 0);
+}
+
 /*
  * The sequence number @to expects next from its peer, in @to's view: the
  * peer's data @to has acknowledged (@acked), or all the peer has sent.
@@ -272,13 +318,14 @@ conn_send(struct pe_worker *w, struct pe_conn *c, enum pe_side to, uint32_t seq,
 static uint32_t
 seq_toward(const struct pe_conn *c, enum pe_side to, bool acked)
 {
-	const struct pe_conn_dir *peer = &c->dir[other(to)];
+	enum pe_side from = other(to);
+	const struct pe_conn_dir *peer = &c->dir[from];
 
-	if (to == PE_SIDE_BACKEND)
-		return c->state < PE_CS_ESTABLISHED ? c->c_isn + 1 : acked ? peer->rcv_nxt : peer->nxt;
 	if (c->state < PE_CS_ESTABLISHED)
-		return c->e_isn + 1;
-	return pe_seq_to(acked ? peer->rcv_nxt : peer->nxt, c->d_b2c);
+		return to == PE_SIDE_BACKEND ? c->c_isn + 1 : c->e_isn + 1;
+	if (streamed(c, from))
+		return acked ? c->st->d[from].out_una : c->st->d[from].out_nxt;
+	return seq_out(c, from, acked ? peer->rcv_nxt : peer->nxt);
 }
 
 /* An ACK toward @to as its peer would send it: <SEQ=@seq><ACK=RCV.NXT>, with timestamps. */
@@ -381,6 +428,27 @@ ecr_toward_backend(const struct pe_conn *c, uint32_t ecr)
 }
 
 /*
+ * SACK blocks from @to's peer about the data @to sent, in the peer's view:
+ * each edge back into @to's sequence space through its direction's map.
+ */
+static void
+sack_map(const struct pe_conn *c, enum pe_side to, uint8_t *opts, const struct pe_tcp_opts *o)
+{
+	uint8_t *b = opts + o->sack_off + 2;
+	unsigned int i;
+
+	for (i = 0; i < o->sack_blocks * 2u; i++, b += 4) {
+		uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+
+		v = seq_in(c, to, v);
+		b[0] = (uint8_t)(v >> 24);
+		b[1] = (uint8_t)(v >> 16);
+		b[2] = (uint8_t)(v >> 8);
+		b[3] = (uint8_t)v;
+	}
+}
+
+/*
  * Translate the options of a segment from @from in place: timestamps moved
  * into the receiver's view of its peer's clock, SACK blocks into the
  * receiver's sequence space; options the receiver did not negotiate are
@@ -409,6 +477,8 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 	if (o->sack_off != PE_TCPOPT_ABSENT) {
 		if (!cf(c, to == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B))
 			pe_tcp_opt_strip(opts, o->sack_off, pe_tcp_opt_sack_len(o));
+		else if (c->st != NULL)
+			sack_map(c, to, opts, o);
 		else if (from == PE_SIDE_CLIENT)
 			pe_tcp_opt_sack_shift(opts, o, (uint32_t)-c->d_b2c);
 		else
@@ -418,8 +488,10 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 }
 
 /* Learn from a segment of @from what its peer may send next (ACK, window, timestamp). */
+static void stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ack);
+
 static void
-track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
+track(struct pe_worker *w, struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
 {
 	const struct pe_tcp_seg *seg = sc->seg;
 	struct pe_conn_dir *mine = &c->dir[from], *peer = &c->dir[other(from)];
@@ -431,8 +503,7 @@ track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
 		mine->ts_recent = sc->o.ts_val;
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
 		/* the ACK in the peer's own sequence space */
-		uint32_t ack = from == PE_SIDE_CLIENT ? pe_seq_from(seg->ack, c->d_b2c) :
-			pe_seq_from(seg->ack, c->d_c2b);
+		uint32_t ack = seq_in(c, other(from), seg->ack);
 		uint32_t wnd = (uint32_t)rte_be_to_cpu_16(seg->tcp->rx_win) << c->ws_in[from];
 
 		if (pe_seq_gt(ack, peer->rcv_nxt))
@@ -441,6 +512,8 @@ track(struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
 			peer->right = ack + wnd;
 		if (wnd > peer->max_wnd)
 			peer->max_wnd = wnd;
+		if (streamed(c, other(from)) && c->state >= PE_CS_ESTABLISHED)
+			stream_acked(w, c, other(from), seg->ack);
 	}
 }
 
@@ -467,14 +540,29 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 		return false;
 	if (!(seg->flags & RTE_TCP_ACK_FLAG))
 		return true;
-	ack = from == PE_SIDE_CLIENT ? pe_seq_from(seg->ack, c->d_b2c) :
-		pe_seq_from(seg->ack, c->d_c2b);
+	ack = seq_in(c, other(from), seg->ack);
 	back = RTE_MAX(peer->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
 	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
 }
 
 static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg,
 		const struct pe_tcp_opts *o);
+
+/*
+ * The sequence number a relayed segment of @from carries. In an inspected
+ * direction only segments without data are relayed (ACKs, RSTs): they sit
+ * after the output sent so far, whatever input the engine still holds.
+ */
+static uint32_t
+relay_seq(const struct pe_conn *c, enum pe_side from, uint32_t seq)
+{
+	const struct pe_stream_dir *d;
+
+	if (!streamed(c, from))
+		return seq_out(c, from, seq);
+	d = &c->st->d[from];
+	return pe_seq_geq(seq, d->in_done) ? d->out_nxt : pe_seq_map_to_out(&d->map, seq, false);
+}
 
 static void
 count_relay(struct pe_worker *w, enum pe_side from, uint8_t flags)
@@ -553,12 +641,10 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	const struct pe_conn_key *k = &c->key[to];
 	struct rte_ipv4_hdr *ip = seg->ip;
 	struct rte_tcp_hdr *tcp = seg->tcp;
-	uint32_t d_seq = from == PE_SIDE_CLIENT ? c->d_c2b : c->d_b2c;
-	uint32_t d_ack = from == PE_SIDE_CLIENT ? c->d_b2c : c->d_c2b;
 	uint16_t ck = tcp->cksum, win;
 	uint32_t v;
 
-	track(c, from, sc);
+	track(w, c, from, sc);
 
 	rte_ether_addr_copy(&pe_eng.mac, &seg->eth->src_addr);
 	rte_ether_addr_copy(to == PE_SIDE_CLIENT ? &c->c_mac : &c->b_mac, &seg->eth->dst_addr);
@@ -575,11 +661,11 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	tcp->src_port = k->lport;
 	tcp->dst_port = k->rport;
 
-	v = rte_cpu_to_be_32(pe_seq_to(seg->seq, d_seq));
+	v = rte_cpu_to_be_32(relay_seq(c, from, seg->seq));
 	ck = pe_csum_replace32(ck, tcp->sent_seq, v);
 	tcp->sent_seq = v;
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
-		v = rte_cpu_to_be_32(pe_seq_from(seg->ack, d_ack));
+		v = rte_cpu_to_be_32(seq_in(c, to, seg->ack));
 		ck = pe_csum_replace32(ck, tcp->recv_ack, v);
 		tcp->recv_ack = v;
 	}
@@ -662,7 +748,7 @@ relay_held(struct pe_worker *w, struct pe_conn *c, struct rte_mbuf *m)
 	 * when it sent the segment: a stale ACK more than a window old is
 	 * dropped by the backend (RFC 5961 §5.2).
 	 */
-	ack = rte_cpu_to_be_32(pe_seq_to(c->dir[PE_SIDE_BACKEND].rcv_nxt, c->d_b2c));
+	ack = rte_cpu_to_be_32(seq_out(c, PE_SIDE_BACKEND, c->dir[PE_SIDE_BACKEND].rcv_nxt));
 	seg.tcp->cksum = pe_csum_replace32(seg.tcp->cksum, seg.tcp->recv_ack, ack);
 	seg.tcp->recv_ack = ack;
 	seg.ack = rte_be_to_cpu_32(ack);
@@ -691,6 +777,8 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
 	struct pe_select_ctx ctx = {
 		.client_addr = c->key[PE_SIDE_CLIENT].raddr,
 		.client_port = c->key[PE_SIDE_CLIENT].rport,
+		.members = pe_eng.cfg.n_backends == 64 ? UINT64_MAX :
+			(UINT64_C(1) << pe_eng.cfg.n_backends) - 1,
 	};
 	struct rte_mbuf *m;
 	struct pe_tcp_seg s;
@@ -706,9 +794,12 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
 		}
 	}
 
+	/* an inspector's choice of pool (delayed binding on the first message) */
+	if (c->st != NULL && c->st->pool >= 0)
+		ctx.members = pe_eng.cfg.pools[c->st->pool].members;
 	idx = pe_eng.lb->select(w, &ctx);
 	if (idx < 0)
-		idx = pe_backend_fail_open(w);
+		idx = pe_backend_fail_open(w, ctx.members);
 	if (idx < 0) {
 		PE_CNT_INC(&w->cnt, no_backend);
 		return false;
@@ -762,6 +853,636 @@ failover(struct pe_worker *w, struct pe_conn *c, enum pe_backend_failure why)
 	return PE_CS_RESET;
 }
 
+/* ---- inspection: framing, verdicts, the engine's own output --------------- */
+
+static void conn_abort_both(struct pe_worker *w, struct pe_conn *c);
+
+/*
+ * Output the engine keeps until the receiver acknowledges it: one mbuf per
+ * segment, holding this header and the payload; the TCP/IP headers are made
+ * anew at each (re)transmission, with the ACK, window and timestamps of the
+ * moment.
+ */
+struct out_hdr {
+	uint32_t seq;
+	uint8_t flags;
+};
+
+static inline const struct out_hdr *
+out_hdr(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod(m, const struct out_hdr *);
+}
+
+static inline uint16_t
+out_len(struct rte_mbuf *m)
+{
+	return (uint16_t)(rte_pktmbuf_data_len(m) - sizeof(struct out_hdr));
+}
+
+/* Sequence number after the kept segment @m (its FIN counts one). */
+static inline uint32_t
+out_end(struct rte_mbuf *m)
+{
+	return out_hdr(m)->seq + out_len(m) + ((out_hdr(m)->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+}
+
+/* Start sequence number of a held received segment (for ordered insertion). */
+static uint32_t
+held_seq(struct rte_mbuf *m)
+{
+	struct pe_tcp_seg s;
+
+	seg_from_mbuf(m, &s);
+	return s.seq;
+}
+
+/* Can segments go to @to now? The backend only once its SYN-ACK is in. */
+static inline bool
+stream_connected(const struct pe_conn *c, enum pe_side to)
+{
+	return to == PE_SIDE_CLIENT || c->state >= PE_CS_ESTABLISHED;
+}
+
+/* Send the kept segment @m toward @to. */
+static void
+stream_tx(struct pe_worker *w, struct pe_conn *c, enum pe_side to, struct rte_mbuf *m)
+{
+	const struct out_hdr *h = out_hdr(m);
+	uint8_t opts[PE_TCPOPT_TS_ALIGNED_LEN];
+	uint8_t n = 0;
+
+	if (ts_on(c, to))
+		n = (uint8_t)pe_tcp_opt_put_ts(opts, ts_toward(w, c, to), c->dir[to].ts_recent);
+	conn_send_payload(w, c, to, h->seq, c->dir[to].rcv_nxt, h->flags, c->dir[to].win_to,
+			opts, n, (const uint8_t *)(h + 1), out_len(m));
+}
+
+/* Kept output of @s's direction not yet acknowledged: again, at least one segment, about @budget bytes. */
+static void
+stream_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t budget)
+{
+	struct pe_stream_dir *d = &c->st->d[s];
+	uint32_t sent = 0;
+	struct rte_mbuf *m;
+
+	if (!stream_connected(c, other(s)))
+		return;
+	for (m = d->out.head; m != NULL; m = pe_hold_next(m)) {
+		if (pe_seq_leq(out_end(m), d->out_una))
+			continue;
+		PE_CNT_INC(&w->cnt, stream_resent);
+		stream_tx(w, c, other(s), m);
+		sent += out_len(m);
+		if (sent >= budget)
+			break;
+	}
+}
+
+static void
+stream_arm_rto(struct pe_worker *w, struct pe_conn *c)
+{
+	if (c->st->d[0].out.n + c->st->d[1].out.n == 0)
+		c->rto_at = 0;
+	else if (c->rto_at == 0)
+		c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
+}
+
+/* The receiver acknowledged output of @s's direction up to @ack: forget what it has. */
+static void
+stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ack)
+{
+	struct pe_stream_dir *d = &c->st->d[s];
+	struct rte_mbuf *m;
+
+	if (!pe_seq_gt(ack, d->out_una) || pe_seq_gt(ack, d->out_nxt))
+		return;
+	d->out_una = ack;
+	while ((m = d->out.head) != NULL && pe_seq_leq(out_end(m), ack))
+		rte_pktmbuf_free(pe_hold_pop(&d->out, out_len(m)));
+	pe_seq_map_retire(&d->map, ack);
+	c->retx = 0;
+	c->rto_at = 0;
+	stream_arm_rto(w, c);
+}
+
+/*
+ * Append @len bytes of output (and a FIN with @fin) to @s's direction: kept,
+ * and sent when the receiver is connected. All mbufs are taken first, so
+ * the output is whole or not made at all (-ENOBUFS: the input stays held
+ * and is tried again on the next segment).
+ */
+static int
+stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_t *p,
+		uint32_t len, bool fin)
+{
+	enum pe_side to = other(s);
+	struct pe_stream_dir *d = &c->st->d[s];
+	struct rte_mbuf *ms[64];
+	uint32_t mss, n, off, i, count;
+
+	/* before its SYN-ACK the backend's MSS is unknown: the smallest every host takes */
+	if (to == PE_SIDE_BACKEND)
+		mss = c->state < PE_CS_ESTABLISHED ? PE_TCP_DEFAULT_MSS : c->b_mss;
+	else
+		mss = c->c_mss;
+	if (cf(c, PE_CF_TS_C))
+		mss -= PE_TCPOPT_TS_ALIGNED_LEN;
+	count = len == 0 ? 1 : (len + mss - 1) / mss;
+	for (off = 0; off < count; off += n) {
+		n = RTE_MIN(count - off, (uint32_t)RTE_DIM(ms));
+		if (rte_pktmbuf_alloc_bulk(pe_eng.pool, ms, n) != 0)
+			goto nobufs;
+		/* more than 64 segments (a message over ~90 KB): in batches, each one whole */
+		for (i = 0; i < n; i++) {
+			uint32_t at = (off + i) * mss, k = RTE_MIN(mss, len - at);
+			bool last = off + i == count - 1;
+			struct out_hdr *h = (struct out_hdr *)rte_pktmbuf_append(ms[i],
+					(uint16_t)(sizeof(*h) + k));
+
+			h->seq = d->out_nxt;
+			h->flags = RTE_TCP_ACK_FLAG | (last && len != 0 ? RTE_TCP_PSH_FLAG : 0) |
+				(last && fin ? RTE_TCP_FIN_FLAG : 0);
+			if (k != 0)
+				memcpy(h + 1, p + at, k);
+			d->out_nxt += k + ((h->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+			pe_hold_append(&d->out, ms[i], k, d->out_nxt);
+			if (stream_connected(c, to))
+				stream_tx(w, c, to, ms[i]);
+		}
+	}
+	if (fin)
+		d->fin_sent = 1;
+	if (stream_connected(c, to))
+		stream_arm_rto(w, c);
+	return 0;
+nobufs:
+	PE_CNT_INC(&w->cnt, drop_nombuf);
+	return -ENOBUFS;
+}
+
+/* Copy input [@from, @from + @len) of @d out of its held segments into @dst. */
+static void
+pend_copy(const struct pe_stream_dir *d, uint32_t from, uint32_t len, uint8_t *dst)
+{
+	struct rte_mbuf *m;
+
+	for (m = d->pend.head; m != NULL && len != 0; m = pe_hold_next(m)) {
+		struct pe_tcp_seg s;
+		uint32_t off, n;
+
+		seg_from_mbuf(m, &s);
+		if (pe_seq_leq(s.seq + s.payload_len, from))
+			continue;
+		off = from - s.seq;
+		n = RTE_MIN(len, s.payload_len - off);
+		memcpy(dst, (const uint8_t *)s.tcp + s.hdr_len + off, n);
+		dst += n;
+		from += n;
+		len -= n;
+	}
+}
+
+/* Input [@from, @from + @len): in place when one segment holds it, else copied to @buf. */
+static const uint8_t *
+pend_view(const struct pe_stream_dir *d, uint32_t from, uint32_t len, uint8_t *buf)
+{
+	struct rte_mbuf *m;
+
+	for (m = d->pend.head; m != NULL; m = pe_hold_next(m)) {
+		struct pe_tcp_seg s;
+
+		seg_from_mbuf(m, &s);
+		if (pe_seq_leq(s.seq + s.payload_len, from))
+			continue;
+		if (pe_seq_leq(from + len, s.seq + s.payload_len))
+			return (const uint8_t *)s.tcp + s.hdr_len + (from - s.seq);
+		break;
+	}
+	pend_copy(d, from, len, buf);
+	return buf;
+}
+
+/* Input up to in_done became output: free the segments that held it. */
+static void
+pend_consume(struct pe_stream_dir *d, uint32_t len)
+{
+	struct rte_mbuf *m;
+
+	d->in_done += len;
+	d->msg_len = 0;
+	d->msg_due = 0;
+	while ((m = d->pend.head) != NULL) {
+		struct pe_tcp_seg s;
+
+		seg_from_mbuf(m, &s);
+		if (pe_seq_gt(s.seq + s.payload_len, d->in_done))
+			break;
+		rte_pktmbuf_free(pe_hold_pop(&d->pend, s.payload_len));
+	}
+}
+
+/*
+ * A message over inspect.max_message_bytes, not complete in time, or cut by
+ * a FIN: inspect.on_limit. "pass" sends the rest of this direction on
+ * uninspected; "reset" returns -1.
+ */
+static int
+stream_limit(struct pe_worker *w, struct pe_conn *c, enum pe_side s)
+{
+	struct pe_stream_dir *d = &c->st->d[s];
+
+	if (!pe_eng.cfg.inspect.on_limit_pass) {
+		PE_CNT_INC(&w->cnt, inspect_limit_reset);
+		return -1;
+	}
+	PE_CNT_INC(&w->cnt, inspect_limit_pass);
+	d->mode = PE_STREAM_PASS;
+	d->msg_len = 0;
+	d->msg_due = 0;
+	if (s == PE_SIDE_CLIENT)
+		c->st->selected = 1;   /* binds to the default pool */
+	return 0;
+}
+
+/*
+ * REFUSE: the reply goes to the client with a FIN, acknowledging all it
+ * sent; the backend half is reset. The entry lingers (TIME_WAIT) to repeat
+ * the reply until the client acknowledges it and to acknowledge its FIN.
+ */
+static void
+stream_refuse(struct pe_worker *w, struct pe_conn *c, const uint8_t *reply, uint32_t len)
+{
+	struct pe_stream *st = c->st;
+	struct rte_mbuf *m;
+	struct out_hdr *h;
+
+	PE_CNT_INC(&w->cnt, inspect_refuse);
+	st->reply_seq = seq_toward(c, PE_SIDE_CLIENT, false);
+	st->reply_len = RTE_MIN(len, (uint32_t)c->c_mss - PE_TCPOPT_TS_ALIGNED_LEN);
+	st->client_end = st->d[PE_SIDE_CLIENT].in_nxt;
+	if (cf(c, PE_CF_BACKEND_KEY) && c->state >= PE_CS_ESTABLISHED)
+		conn_rst(w, c, PE_SIDE_BACKEND);
+	conn_unbind(w, c);
+	conn_set_state(w, c, PE_CS_TIME_WAIT);
+	st->refused = 1;
+	m = rte_pktmbuf_alloc(pe_eng.pool);
+	if (m == NULL || (h = (struct out_hdr *)rte_pktmbuf_append(m,
+			(uint16_t)(sizeof(*h) + st->reply_len))) == NULL) {
+		rte_pktmbuf_free(m);
+		PE_CNT_INC(&w->cnt, drop_nombuf);
+		conn_rst(w, c, PE_SIDE_CLIENT);
+		return;
+	}
+	h->seq = st->reply_seq;
+	h->flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG;
+	memcpy((struct out_hdr *)h + 1, reply, st->reply_len);
+	pe_hold_append(&c->hold, m, st->reply_len, st->reply_seq + st->reply_len + 1);
+	c->dir[PE_SIDE_CLIENT].rcv_nxt = st->client_end;
+	stream_tx(w, c, PE_SIDE_CLIENT, m);
+	c->retx = 0;
+	c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
+	conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms));
+}
+
+/* A segment from the client after a refusal. */
+static void
+refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const struct pe_tcp_seg *seg)
+{
+	struct pe_stream *st = c->st;
+	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
+	uint32_t fin_acked = st->reply_seq + st->reply_len + 1;
+
+	if (side != PE_SIDE_CLIENT || (seg->flags & RTE_TCP_RST_FLAG) ||
+			(seg->flags & RTE_TCP_SYN_FLAG)) {
+		if (side == PE_SIDE_BACKEND && !(seg->flags & RTE_TCP_RST_FLAG))
+			pe_tcp_send_rst_reply(w, seg);
+		PE_CNT_INC(&w->cnt, drop_tcp_state);
+		return;
+	}
+	if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack == fin_acked && c->hold.n != 0) {
+		pe_hold_free(&c->hold);
+		c->rto_at = 0;
+	}
+	/* what the client sends after the refusal is acknowledged and discarded */
+	if (pe_seq_leq(seg->seq, st->client_end) && pe_seq_gt(end, st->client_end))
+		st->client_end = end;
+	c->dir[PE_SIDE_CLIENT].rcv_nxt = st->client_end;
+	if (c->hold.n != 0 && pe_tcp_seg_len(seg) != 0)
+		stream_tx(w, c, PE_SIDE_CLIENT, c->hold.head);
+	else if (pe_tcp_seg_len(seg) != 0)
+		conn_send_ack(w, c, PE_SIDE_CLIENT, fin_acked);
+}
+
+/*
+ * Take the data of @seg (from @side, acceptable) into @side's stream:
+ * consumed input again (a retransmission: answered with the kept output),
+ * in order (held until it completes a message), or beyond a gap (held
+ * aside, and a duplicate ACK asks the sender for the missing part).
+ */
+static void
+stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe_tcp_seg *seg)
+{
+	struct pe_stream_dir *d = &c->st->d[side];
+	uint32_t end = seg->seq + seg->payload_len;
+	uint32_t limit = RTE_MAX(pe_eng.cfg.hold_max_bytes, pe_eng.cfg.inspect.max_message_bytes);
+	struct rte_mbuf *m;
+
+	if (pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && end == d->in_nxt)) {
+		if (pe_seq_lt(seg->seq, d->in_done))
+			stream_resend(w, c, side, seg->payload_len);
+		return;
+	}
+	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4 ||
+			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit ||
+			d->ooo.n >= PE_HOLD_MAX_SEGS) {
+		PE_CNT_INC(&w->cnt, drop_stream_full);
+		return;
+	}
+	if (pe_seq_gt(seg->seq, d->in_nxt)) {
+		pe_hold_insert(&d->ooo, seg->m, seg->payload_len, seg->seq, end, held_seq);
+		seg->m = NULL;
+		PE_CNT_INC(&w->cnt, stream_ooo_held);
+		conn_send_ack(w, c, side, seq_toward(c, side, false));
+		return;
+	}
+	for (m = seg->m, seg->m = NULL; m != NULL; ) {
+		struct pe_tcp_seg s;
+
+		seg_from_mbuf(m, &s);
+		if (s.flags & RTE_TCP_FIN_FLAG && !d->fin) {
+			d->fin = 1;
+			d->fin_at = s.seq + s.payload_len;
+		}
+		if (pe_seq_gt(s.seq + s.payload_len, d->in_nxt)) {
+			pe_hold_append(&d->pend, m, s.payload_len, s.seq + s.payload_len);
+			d->in_nxt = s.seq + s.payload_len;
+		} else {
+			rte_pktmbuf_free(m);
+		}
+		/* what waited beyond the gap and now continues the stream */
+		m = d->ooo.head;
+		if (m == NULL || pe_seq_gt(held_seq(m), d->in_nxt))
+			break;
+		seg_from_mbuf(m, &s);
+		m = pe_hold_pop(&d->ooo, s.payload_len);
+	}
+}
+
+/*
+ * Frame, inspect and send on what @side's stream holds. 0; -1 when the
+ * connection must be reset; 1 when it was refused (its state is set).
+ */
+static int
+stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
+{
+	const struct pe_inspector *in = pe_eng.inspector;
+	struct pe_stream *st = c->st;
+	struct pe_stream_dir *d = &st->d[side];
+	const uint32_t max = pe_eng.cfg.inspect.max_message_bytes;
+
+	for (;;) {
+		uint32_t avail = d->in_nxt - d->in_done, out_a = d->out_nxt;
+		struct pe_inspect_result r = { .pool = -1 };
+		struct pe_inspect_msg msg;
+		const uint8_t *p;
+		size_t len;
+		long n;
+
+		if (avail == 0)
+			break;
+		if (d->mode == PE_STREAM_PASS) {
+			n = RTE_MIN(avail, (uint32_t)w->msg_cap);
+			if (stream_emit(w, c, side, pend_view(d, d->in_done, (uint32_t)n, w->msg_buf),
+					(uint32_t)n, false) < 0)
+				return 0;
+			pend_consume(d, (uint32_t)n);
+			continue;
+		}
+		if (d->msg_len == 0) {
+			uint16_t rule = 0;
+			int rc;
+
+			n = RTE_MIN(avail, max);
+			p = pend_view(d, d->in_done, (uint32_t)n, w->msg_buf);
+			rc = in->frame(p, (size_t)n, &len, &rule);
+			if (rc == -EBADMSG) {
+				PE_CNT_INC(&w->cnt, inspect_malformed);
+				w->rule_hits[rule]++;
+				return -1;
+			}
+			if (rc == -EAGAIN) {
+				if (avail >= max) {
+					if (stream_limit(w, c, side) < 0)
+						return -1;
+					continue;
+				}
+				if (d->msg_due == 0)
+					d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.inspect.hold_ms);
+				break;
+			}
+			if (len > max || len == 0) {
+				if (stream_limit(w, c, side) < 0)
+					return -1;
+				continue;
+			}
+			d->msg_len = (uint32_t)len;
+			if (d->msg_due == 0)
+				d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.inspect.hold_ms);
+		}
+		if (avail < d->msg_len)
+			break;
+
+		msg = (struct pe_inspect_msg){
+			.data = pend_view(d, d->in_done, d->msg_len, w->msg_buf),
+			.len = d->msg_len,
+			.from = side,
+			.bound = st->selected,
+			.conn_state = st->state,
+			.scratch = w->scratch,
+			.scratch_len = w->scratch_cap,
+		};
+		in->inspect(&msg, &r);
+		PE_CNT_INC(&w->cnt, inspect_messages);
+		if (r.rule < PE_INSPECT_MAX_RULES)
+			w->rule_hits[r.rule]++;
+		if (side == PE_SIDE_CLIENT && !st->selected) {
+			st->selected = 1;
+			st->pool = (int8_t)(r.pool >= 0 && (unsigned int)r.pool < pe_eng.cfg.n_pools ?
+					r.pool : -1);
+		}
+		switch (r.verdict) {
+		case PE_VERDICT_PASS:
+		case PE_VERDICT_PASSTHROUGH:
+			if (stream_emit(w, c, side, msg.data, msg.len, false) < 0)
+				return 0;
+			if (r.verdict == PE_VERDICT_PASS) {
+				PE_CNT_INC(&w->cnt, inspect_pass);
+				break;
+			}
+			PE_CNT_INC(&w->cnt, inspect_passthrough);
+			for (unsigned int s = 0; s < 2; s++)
+				if (st->d[s].mode == PE_STREAM_INSPECT)
+					st->d[s].mode = PE_STREAM_PASS;
+			break;
+		case PE_VERDICT_REWRITE:
+			n = pe_inspect_apply(msg.data, msg.len, &r, w->out_buf, w->out_cap);
+			if (n < 0) {
+				PE_CNT_INC(&w->cnt, inspect_bad_verdict);
+				return -1;
+			}
+			if (stream_emit(w, c, side, w->out_buf, (uint32_t)n, false) < 0)
+				return 0;
+			PE_CNT_INC(&w->cnt, inspect_rewrite);
+			pe_seq_map_add(&d->map, d->in_done, d->in_done + msg.len, out_a, d->out_nxt);
+			break;
+		case PE_VERDICT_DROP:
+			PE_CNT_INC(&w->cnt, inspect_drop);
+			pe_seq_map_add(&d->map, d->in_done, d->in_done + msg.len, out_a, out_a);
+			break;
+		case PE_VERDICT_REFUSE:
+			if (side == PE_SIDE_CLIENT) {
+				pend_consume(d, msg.len);
+				stream_refuse(w, c, r.reply, r.reply_len);
+				return 1;
+			}
+			return -1;   /* a refusal toward a backend is a reset */
+		case PE_VERDICT_RESET:
+		default:
+			return -1;
+		}
+		pend_consume(d, msg.len);
+	}
+
+	/* all input up to the FIN is in */
+	if (d->fin && !d->fin_sent && d->in_nxt == d->fin_at) {
+		if (d->in_done != d->fin_at) {
+			/* a message the FIN cut short can never be complete */
+			if (d->mode == PE_STREAM_INSPECT && stream_limit(w, c, side) < 0)
+				return -1;
+			return stream_process(w, c, side);
+		}
+		if (side == PE_SIDE_CLIENT && !st->selected)
+			return 0;
+		(void)stream_emit(w, c, side, NULL, 0, true);
+	}
+	return 0;
+}
+
+/*
+ * A client segment carrying data or a FIN in an inspected direction, in
+ * place of the state machine's BIND, HOLD or RELAY. Returns the state to
+ * enter, or -1 when @c is gone.
+ */
+static int
+stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg_ctx *sc,
+		const struct pe_transition *tr)
+{
+	struct pe_tcp_seg *seg = sc->seg;
+	struct pe_stream *st = c->st;
+	enum pe_side to = other(side);
+	uint32_t out_before = st->d[side].out_nxt, ack_before = c->dir[to].rcv_nxt;
+	uint16_t win_before = c->dir[to].win_to;
+	int rc;
+
+	if (c->state < PE_CS_ESTABLISHED) {
+		/* as for held data: it must ACK the cookie and lie in the window offered */
+		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1 ||
+				!pe_seq_in(seg->seq, c->c_isn + 1, c->dir[PE_SIDE_CLIENT].right + 1)) {
+			PE_CNT_INC(&w->cnt, drop_out_of_window);
+			return PE_FSM_SAME;
+		}
+		/* a FIN before any payload: nothing to choose a backend by */
+		if (c->state == PE_CS_WAIT_DATA && seg->payload_len == 0 &&
+				seg->seq == c->c_isn + 1 && st->d[side].pend.n == 0) {
+			PE_CNT_INC(&w->cnt, conn_closed_empty);
+			conn_rst(w, c, PE_SIDE_CLIENT);
+			conn_free(w, c);
+			return -1;
+		}
+		track(w, c, side, sc);
+	} else {
+		if (!in_window(c, side, seg)) {
+			PE_CNT_INC(&w->cnt, drop_out_of_window);
+			return PE_FSM_SAME;
+		}
+		track(w, c, side, sc);
+		c->dir[to].win_to = pe_tcp_win_rescale(rte_be_to_cpu_16(seg->tcp->rx_win),
+				c->ws_in[side], c->ws_out[to]);
+	}
+	stream_take(w, c, side, seg);
+	rc = stream_process(w, c, side);
+	if (rc > 0)
+		return PE_FSM_SAME;
+	if (rc < 0) {
+		PE_CNT_INC(&w->cnt, inspect_reset);
+		if (c->state == PE_CS_WAIT_DATA) {
+			conn_rst(w, c, PE_SIDE_CLIENT);
+			conn_free(w, c);
+			return -1;
+		}
+		conn_abort_both(w, c);
+		return PE_CS_RESET;
+	}
+	if (c->state == PE_CS_WAIT_DATA) {
+		if (!st->selected)
+			return PE_FSM_SAME;
+		if (!bind_backend(w, c)) {
+			conn_rst(w, c, PE_SIDE_CLIENT);
+			conn_free(w, c);
+			return -1;
+		}
+		return st->d[side].fin_sent ? PE_FSM_SAME : PE_CS_CONNECTING;
+	}
+	if (c->state < PE_CS_ESTABLISHED)
+		return PE_FSM_SAME;
+	/* nothing went on, but the receiver must learn what the sender acknowledged */
+	if (st->d[side].out_nxt == out_before &&
+			(c->dir[to].rcv_nxt != ack_before || c->dir[to].win_to != win_before))
+		conn_send_ack(w, c, to, seq_toward(c, to, false));
+	conn_arm_relaying(w, c);
+	return tr->next;
+}
+
+/* A message not complete within inspect.hold_ms (timer). 0, or -1 when @c is gone. */
+static int
+stream_timeout(struct pe_worker *w, struct pe_conn *c)
+{
+	unsigned int s;
+	int rc = 0;
+
+	for (s = 0; s < 2 && rc == 0; s++) {
+		struct pe_stream_dir *d = &c->st->d[s];
+
+		if (d->msg_due == 0 || w->now < d->msg_due)
+			continue;
+		rc = stream_limit(w, c, (enum pe_side)s);
+		if (rc == 0)
+			rc = stream_process(w, c, (enum pe_side)s);
+	}
+	if (rc > 0)
+		return 0;
+	if (rc < 0) {
+		PE_CNT_INC(&w->cnt, inspect_reset);
+		conn_abort_both(w, c);
+		if (c->state == PE_CS_WAIT_DATA) {
+			conn_free(w, c);
+			return -1;
+		}
+		conn_set_state(w, c, PE_CS_RESET);
+		return 0;
+	}
+	if (c->state == PE_CS_WAIT_DATA && c->st->selected) {
+		if (!bind_backend(w, c)) {
+			conn_rst(w, c, PE_SIDE_CLIENT);
+			conn_free(w, c);
+			return -1;
+		}
+		conn_set_state(w, c, PE_CS_CONNECTING);
+	}
+	return 0;
+}
+
 /* ---- timers -------------------------------------------------------------- */
 
 static void
@@ -785,12 +1506,36 @@ retransmit_held(struct pe_worker *w, struct pe_conn *c)
 		return;
 	}
 	c->retx++;
+	if (c->st != NULL) {
+		/* like a TCP retransmission timeout: the first segment not acknowledged */
+		stream_resend(w, c, PE_SIDE_CLIENT, 0);
+		stream_resend(w, c, PE_SIDE_BACKEND, 0);
+	}
 	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
 		PE_CNT_INC(&w->cnt, held_retx);
 		relay_held(w, c, m);
 	}
 	c->rto_at = w->now + (pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) << RTE_MIN(c->retx, 6u));
 	conn_arm_relaying(w, c);
+}
+
+/* After a refusal: the reply again until the client acknowledges it, then linger. */
+static void
+refused_timer(struct pe_worker *w, struct pe_conn *c)
+{
+	uint64_t linger = pe_ms_to_tsc(pe_eng.cfg.linger_ms);
+
+	if (w->now >= c->rto_at) {
+		if (c->retx >= pe_eng.cfg.tcp_retries || c->hold.head == NULL) {
+			conn_free(w, c);
+			return;
+		}
+		c->retx++;
+		stream_tx(w, c, PE_SIDE_CLIENT, c->hold.head);
+		c->rto_at = w->now + (pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) << RTE_MIN(c->retx, 6u));
+		c->last_seen = w->now;
+	}
+	conn_arm(c, RTE_MIN(c->rto_at - w->now, linger));
 }
 
 static void
@@ -814,6 +1559,10 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 		return;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
+		if (c->st != NULL && c->st->refused && c->rto_at != 0) {
+			refused_timer(w, c);
+			return;
+		}
 		/* linger measured from the last segment: a peer still retransmitting keeps it */
 		if (w->now - c->last_seen < pe_ms_to_tsc(pe_eng.cfg.linger_ms)) {
 			conn_arm(c, c->last_seen + pe_ms_to_tsc(pe_eng.cfg.linger_ms) - w->now);
@@ -826,6 +1575,8 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 			retransmit_held(w, c);
 			return;
 		}
+		if (c->st != NULL && stream_timeout(w, c) < 0)
+			return;
 		/* idle: traffic only stamps last_seen, the timer re-arms itself lazily */
 		if (w->now - c->last_seen < idle) {
 			conn_arm_relaying(w, c);
@@ -918,13 +1669,36 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	}
 	if (!hold(w, c, seg, true))
 		return PE_FSM_SAME;   /* no room now: the client retransmits it */
-	track(c, PE_SIDE_CLIENT, sc);
+	track(w, c, PE_SIDE_CLIENT, sc);
 	if (!bind_backend(w, c)) {
 		conn_rst(w, c, PE_SIDE_CLIENT);
 		conn_free(w, c);
 		return -1;
 	}
 	return PE_CS_CONNECTING;
+}
+
+/*
+ * The backend is up, in an inspected connection: its direction starts at
+ * its ISN; what the client's messages became goes out now (it acknowledges
+ * the SYN-ACK), then is kept until the backend acknowledges it.
+ */
+static int
+stream_backend_up(struct pe_worker *w, struct pe_conn *c)
+{
+	struct pe_stream_dir *b = &c->st->d[PE_SIDE_BACKEND];
+
+	pe_seq_map_init(&b->map, c->d_b2c);
+	b->in_done = b->in_nxt = c->b_isn + 1;
+	b->out_nxt = b->out_una = c->e_isn + 1;
+	c->state = PE_CS_ESTABLISHED;   /* so that the output is sent (entered properly by the caller) */
+	stream_resend(w, c, PE_SIDE_CLIENT, UINT32_MAX);
+	c->state = PE_CS_CONNECTING;
+	c->retx = 0;
+	c->rto_at = 0;
+	c->rto_at = c->st->d[PE_SIDE_CLIENT].out.n != 0 ?
+		w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) : 0;
+	return c->st->d[PE_SIDE_CLIENT].fin_sent ? PE_CS_FIN_CLIENT : PE_CS_ESTABLISHED;
 }
 
 static int
@@ -978,6 +1752,8 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	rte_ether_addr_copy(&seg->eth->src_addr, &c->b_mac);
 	PE_CNT_INC(&w->cnt, backend_connected);
 
+	if (c->st != NULL)
+		return stream_backend_up(w, c);
 	/* the held data carries ACK = e_isn + 1, which translates to b_isn + 1: it ACKs the SYN-ACK */
 	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
 		struct pe_tcp_seg h;
@@ -1134,6 +1910,17 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 	c->dir[PE_SIDE_BACKEND].max_wnd = (uint32_t)rte_be_to_cpu_16(seg->tcp->rx_win) <<
 		c->ws_in[PE_SIDE_CLIENT];
 	c->b_mss = PE_TCP_DEFAULT_MSS;
+	if (c->st != NULL) {
+		struct pe_stream_dir *d = &c->st->d[PE_SIDE_CLIENT];
+		unsigned int s;
+
+		c->st->pool = -1;
+		for (s = 0; s < 2; s++)
+			c->st->d[s].mode = pe_eng.inspector->inspects((enum pe_side)s) ?
+				PE_STREAM_INSPECT : PE_STREAM_OFF;
+		/* the engine's SYN to the backend reuses the client's ISN: d_c2b = 0 */
+		d->in_done = d->in_nxt = d->out_nxt = d->out_una = seg->seq;
+	}
 	c->state = PE_CS_MAX; /* so that entering WAIT_DATA is a transition */
 	if (pe_conn_insert(w->conns, c, PE_SIDE_CLIENT) < 0) {
 		pe_conn_release(w->conns, c);
@@ -1200,7 +1987,7 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 		return PE_FSM_SAME;
 	case PE_ACT_ABSORB:
 		if (side == PE_SIDE_CLIENT && c->state == PE_CS_WAIT_DATA)
-			track(c, side, sc);
+			track(w, c, side, sc);
 		return PE_FSM_SAME;
 	case PE_ACT_BIND:
 		return act_bind(w, c, sc);
@@ -1286,6 +2073,7 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 		.lport = seg->tcp->dst_port,
 	};
 	struct seg_ctx sc = { .seg = seg };
+	const struct pe_transition *tr;
 	enum pe_side side;
 	struct pe_conn *c;
 	int next;
@@ -1302,8 +2090,22 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 		side = PE_SIDE_CLIENT;
 	}
 	c->last_seen = w->now;
-	next = run_action(w, c, side, &sc,
-			&pe_fsm[c->state][side][pe_fsm_classify(seg->flags, seg->payload_len)]);
+	tr = &pe_fsm[c->state][side][pe_fsm_classify(seg->flags, seg->payload_len)];
+	if (unlikely(c->st != NULL)) {
+		if (c->st->refused) {
+			refused_input(w, c, side, seg);
+			goto out;
+		}
+		if (streamed(c, side) && (seg->payload_len != 0 || (seg->flags & RTE_TCP_FIN_FLAG)) &&
+				!(seg->flags & (RTE_TCP_RST_FLAG | RTE_TCP_SYN_FLAG)) &&
+				(tr->action == PE_ACT_BIND || tr->action == PE_ACT_HOLD ||
+				 tr->action == PE_ACT_RELAY)) {
+			next = stream_action(w, c, side, &sc, tr);
+			goto state;
+		}
+	}
+	next = run_action(w, c, side, &sc, tr);
+state:
 	if (next >= 0)
 		conn_set_state(w, c, (unsigned int)next);
 out:

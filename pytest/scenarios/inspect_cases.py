@@ -1,0 +1,116 @@
+"""Scenarios of the inspection path (engine config pytest/scenarios/inspect.conf: the
+example line inspector, src/inspect/inspect_lines.c, with pools p1 = [be1], p2 = [be2]).
+
+They pin what the engine does around verdicts, byte by byte: framing across segments,
+SELECT, REFUSE, RESET, a length-changing REWRITE and what it does to sequence and
+acknowledgment numbers, SACK, retransmissions and data arriving out of order.
+"""
+from testbed.scenario import Scenario, counters, expect, expect_none, send
+
+B_ISN = 9000
+FIRST = b"p1 hello\n"     # first line: selects pool p1 (be1)
+C_NXT = f"isn+1+{len(FIRST)}"
+
+
+def handshake(conn="a"):
+    return [send("client", "S", seq="isn", conn=conn),
+            expect("client", "SA", ack="isn+1", conn=conn, capture_as="synack"),
+            send("client", "A", seq="isn+1", ack="synack.seq+1", conn=conn)]
+
+
+def established(first=FIRST, backend="be1"):
+    """Handshake, the first line, the chosen backend up and acknowledging it."""
+    nxt = f"isn+1+{len(first)}"
+    return handshake() + [
+        send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=first),
+        expect("backend", "S", seq="isn", backend=backend, capture_as="bsyn"),
+        send("backend", "SA", seq=B_ISN, ack="isn+1"),
+        expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=first, backend=backend),
+        send("backend", "A", seq=B_ISN + 1, ack=nxt),
+        expect("client", "A", seq="synack.seq+1", ack=nxt),
+    ]
+
+
+SECRET_IN = b"a secret b\n"          # 11 bytes from the backend ...
+SECRET_OUT = b"a [redacted] b\n"     # ... 15 to the client
+
+
+INSPECT_SCENARIOS = [
+    Scenario("lines_first_line_selects_the_pool", doc="""
+        The first line's first word names pool p2: the engine connects to be2 only.""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p2 hi\n"),
+            expect("backend", "S", seq="isn", backend="be2"),
+            send("backend", "SA", seq=B_ISN, ack="isn+1"),
+            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=b"p2 hi\n", backend="be2"),
+            counters(at_least={"inspect_messages": 1, "inspect_pass": 1}),
+        ]),
+    Scenario("lines_message_across_segments_is_held_until_complete", doc="""
+        Half a line binds nothing and reaches no backend; the rest completes it and the
+        backend gets the whole line in one segment.""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 he"),
+            expect_none("backend", within=0.3),
+            send("client", "PA", seq="isn+6", ack="synack.seq+1", payload=b"llo\n"),
+            expect("backend", "S", seq="isn", backend="be1"),
+            send("backend", "SA", seq=B_ISN, ack="isn+1"),
+            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=b"p1 hello\n"),
+        ]),
+    Scenario("lines_refused_line_gets_the_reply_and_fin", doc="""
+        REFUSE before binding: the client gets the reply with a FIN, acknowledging its
+        line; no backend is contacted; the client's FIN is acknowledged.""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"DENY now\n"),
+            expect("client", "FPA", seq="synack.seq+1", ack="isn+10", payload=b"-ERR denied\r\n",
+                   capture_as="reply"),
+            send("client", "FA", seq="isn+10", ack="reply.seq+len(reply.payload)+1"),
+            expect("client", "A", seq="reply.seq+len(reply.payload)+1", ack="isn+11"),
+            expect_none("backend", within=0.3),
+            counters(delta={"inspect_refuse": 1}),
+        ]),
+    Scenario("lines_nul_byte_resets", doc="""
+        RESET verdict on the first line: the client gets a RST, no backend is contacted.""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 a\x00b\n"),
+            expect("client", "R"),
+            expect_none("backend", within=0.3),
+            counters(delta={"inspect_reset": 1}),
+        ]),
+    Scenario("lines_rewrite_grows_and_moves_later_sequence_numbers", doc="""
+        The backend's 11-byte line reaches the client as 15 bytes; its next line starts 4
+        later; the client's ACKs map back: inside the rewrite at most its last byte but one,
+        all of it only when the client has all 15 bytes.""",
+        steps=established() + [
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("client", "PA", seq="synack.seq+1", ack=C_NXT, payload=SECRET_OUT),
+            send("backend", "PA", seq=B_ISN + 12, ack=C_NXT, payload=b"next\n"),
+            expect("client", "PA", seq="synack.seq+16", ack=C_NXT, payload=b"next\n"),
+            send("client", "A", seq=C_NXT, ack="synack.seq+15"),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 11),
+            send("client", "A", seq=C_NXT, ack="synack.seq+21"),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 17),
+            counters(delta={"inspect_rewrite": 1}),
+        ]),
+    Scenario("lines_retransmitted_rewritten_line_is_resent_identically", doc="""
+        The client loses the rewritten line; the backend retransmits its original; the
+        client gets the same rewritten bytes again, not a second rewrite.""",
+        steps=established() + [
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT, repeat=True),
+            counters(delta={"inspect_rewrite": 1}, at_least={"stream_resent": 1}),
+        ]),
+    Scenario("lines_out_of_order_line_waits_for_the_gap", doc="""
+        The second line arrives first: held, and a duplicate ACK tells the backend what is
+        missing; once the first arrives the client gets both, in order.""",
+        steps=established() + [
+            send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"two\n"),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 1),
+            expect_none("client", within=0.2),
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"one\n"),
+            expect("client", "PA", seq="synack.seq+1", payload=b"one\n"),
+            expect("client", "PA", seq="synack.seq+5", payload=b"two\n"),
+            counters(delta={"stream_ooo_held": 1}),
+        ]),
+]
