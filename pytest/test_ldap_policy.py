@@ -182,9 +182,9 @@ def dump(host, bind_dn, pw, base):
     from ldap3 import ALL_ATTRIBUTES, SIMPLE, SUBTREE, Connection
     t0 = time.monotonic()
     if bind_dn:
-        c = Connection(server(host), user=bind_dn, password=pw, authentication=SIMPLE, receive_timeout=60)
+        c = Connection(server(host), user=bind_dn, password=pw, authentication=SIMPLE, receive_timeout=30)
     else:
-        c = Connection(server(host), receive_timeout=60)
+        c = Connection(server(host), receive_timeout=30)
     c.open()
     c.bind()
     c.search(base, "(objectClass=*)", SUBTREE, attributes=[ALL_ATTRIBUTES])

@@ -110,13 +110,16 @@ def test_writes_land_under_backend_suffix(tb, mode):
         assert not direct_has(tb, "be1", backend_dn), f"{backend_dn} still on be1 after the delete"
 
         # be1's own log: the engine's connections bound and wrote with backend DNs only
+        # (binds with a name: the read back through the VIP was anonymous)
         want = {"BIND": [slapd.ROOT_DN] * 3, "ADD": [backend_dn], "MOD": [backend_dn], "DEL": [backend_dn]}
 
+        def logged():
+            return {v: [d.lower() for d in log1.ops(v) if d] for v in want}
+
         def seen():
-            got = {v: [d.lower() for d in log1.ops(v)] for v in want}
+            got = logged()
             return got if all(len(got[v]) >= len(want[v]) for v in want) else None
-        got = wait_log(tb, seen, "be1's log to show the writes") or \
-            {v: [d.lower() for d in log1.ops(v)] for v in want}
+        got = wait_log(tb, seen, "be1's log to show the writes") or logged()
         assert got == {v: [d.lower() for d in dns] for v, dns in want.items()}, f"be1's log: {got}"
         assert not log2.conns(), f"be2 saw connections from the engine: {log2.conns()}"
         st = moved.wait_stats({"inspect_rewrite": 1})
@@ -164,7 +167,8 @@ def test_counters_after_rewrite_scenario(tb, mode):
     rules = rule_counts(tb)
     assert st["inspect_rewrite"] > 0 and rules.get("rewrite", 0) > 0, \
         f"inspect_rewrite {st['inspect_rewrite']}, /pe/rules {rules}"
-    bad = {k: st[k] for k in ("inspect_malformed", "inspect_reset", "inspect_limit_reset", "inspect_drop")}
+    bad = {k: st.get(k, 0) for k in ("inspect_malformed", "inspect_reset", "inspect_limit_reset", "inspect_drop",
+                                     "inspect_bad_verdict", "stream_retx_exhausted")}
     assert not any(bad.values()), f"counters that should be 0: {bad}"
     faults = {k: st[k] for k in FAULT_COUNTERS}
     if mode == "faults":
