@@ -88,7 +88,7 @@ if "$PY" -c 'import sys; from testbed.bed import Testbed; Testbed.load().restart
 			failed=1
 		fi
 	done
-	echo "-- what the backends logged (slapd access log: authenticated binds from the engine 198.18.0.2)"
+	echo "-- what the backends logged (their slapd access logs, binds with a name)"
 	for b in be1 be2; do
 		echo "$b:"
 		grep -E ' BIND dn="[^"]+" method=' "/tmp/pe-testbed/logs/$b-slapd.log" | sed 's/^[^ ]* [^ ]* /    /' || true
