@@ -113,4 +113,47 @@ INSPECT_SCENARIOS = [
             expect("client", "PA", seq="synack.seq+5", payload=b"two\n"),
             counters(delta={"stream_ooo_held": 1}),
         ]),
+    Scenario("lines_backend_line_split_over_segments_is_sent_whole", doc="""
+        A backend line in two segments reaches the client as one segment once complete;
+        the backend's first half is not acknowledged before that.""",
+        steps=established() + [
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"hel"),
+            expect_none("client", within=0.2),
+            send("backend", "PA", seq=B_ISN + 4, ack=C_NXT, payload=b"lo\n"),
+            expect("client", "PA", seq="synack.seq+1", payload=b"hello\n"),
+        ]),
+    Scenario("lines_refusal_after_binding_resets_the_backend", doc="""
+        A refused line on a bound connection: the backend gets a RST, the client the
+        reply with a FIN after the output it already had.""",
+        steps=established() + [
+            send("client", "PA", seq=C_NXT, ack="synack.seq+1", payload=b"DENY x\n"),
+            expect("backend", "R"),
+            expect("client", "FPA", seq="synack.seq+1", ack=f"{C_NXT}+7", payload=b"-ERR denied\r\n"),
+            counters(delta={"inspect_refuse": 1}),
+        ]),
+    Scenario("lines_incomplete_message_times_out", doc="""
+        Half a line and nothing more for inspect.hold_ms (1 s): on_limit reset, the client
+        gets a RST and no backend is contacted.""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 never ends"),
+            expect("client", "R", within=2.5),
+            expect_none("backend", within=0.2),
+            counters(delta={"inspect_limit_reset": 1}),
+        ]),
+    Scenario("lines_message_over_the_size_limit_resets", doc="""
+        4 x 1100 bytes without a newline pass inspect.max_message_bytes (4096): reset.""",
+        steps=handshake() + [
+            send("client", "PA", seq=f"isn+1+{i * 1100}", ack="synack.seq+1", payload=b"x" * 1100)
+            for i in range(4)] + [
+            expect("client", "R"),
+            counters(delta={"inspect_limit_reset": 1}),
+        ]),
+    Scenario("lines_fin_follows_the_last_output", doc="""
+        The backend's last line and FIN in one segment: the client gets the rewritten line,
+        then the FIN after it (seq moved by the growth).""",
+        steps=established() + [
+            send("backend", "FPA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
+            expect("client", "FA", seq=f"synack.seq+1+{len(SECRET_OUT)}"),
+        ]),
 ]

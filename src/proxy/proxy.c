@@ -1145,7 +1145,7 @@ stream_refuse(struct pe_worker *w, struct pe_conn *c, const uint8_t *reply, uint
 	conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms));
 }
 
-/* A segment from the client after a refusal. */
+/* A segment after a refusal. Returns nothing: @c may be gone. */
 static void
 refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const struct pe_tcp_seg *seg)
 {
@@ -1153,6 +1153,11 @@ refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const s
 	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
 	uint32_t fin_acked = st->reply_seq + st->reply_len + 1;
 
+	/* the client's RST at exactly what the engine acknowledged ends it (RFC 5961 §3.2) */
+	if (side == PE_SIDE_CLIENT && (seg->flags & RTE_TCP_RST_FLAG) && seg->seq == st->client_end) {
+		conn_free(w, c);
+		return;
+	}
 	if (side != PE_SIDE_CLIENT || (seg->flags & RTE_TCP_RST_FLAG) ||
 			(seg->flags & RTE_TCP_SYN_FLAG)) {
 		if (side == PE_SIDE_BACKEND && !(seg->flags & RTE_TCP_RST_FLAG))
@@ -1188,8 +1193,9 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 	uint32_t limit = RTE_MAX(pe_eng.cfg.hold_max_bytes, pe_eng.cfg.inspect.max_message_bytes);
 	struct rte_mbuf *m;
 
-	if (pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && end == d->in_nxt)) {
-		if (pe_seq_lt(seg->seq, d->in_done))
+	if (pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && !d->fin)) {
+		/* a retransmission of what became output (or of the FIN sent on): the same output */
+		if (pe_seq_lt(seg->seq, d->in_done) || (d->fin_sent && (seg->flags & RTE_TCP_FIN_FLAG)))
 			stream_resend(w, c, side, seg->payload_len);
 		return;
 	}
@@ -1425,14 +1431,16 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 		return PE_CS_RESET;
 	}
 	if (c->state == PE_CS_WAIT_DATA) {
-		if (!st->selected)
+		if (!st->selected) {
+			conn_arm_relaying(w, c);   /* inspect.hold_ms for the first message */
 			return PE_FSM_SAME;
+		}
 		if (!bind_backend(w, c)) {
 			conn_rst(w, c, PE_SIDE_CLIENT);
 			conn_free(w, c);
 			return -1;
 		}
-		return st->d[side].fin_sent ? PE_FSM_SAME : PE_CS_CONNECTING;
+		return PE_CS_CONNECTING;
 	}
 	if (c->state < PE_CS_ESTABLISHED)
 		return PE_FSM_SAME;
@@ -1679,18 +1687,13 @@ act_bind(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 }
 
 /*
- * The backend is up, in an inspected connection: its direction starts at
- * its ISN; what the client's messages became goes out now (it acknowledges
- * the SYN-ACK), then is kept until the backend acknowledges it.
+ * The backend is up and the client's direction is inspected: what the
+ * client's messages became goes out now (it acknowledges the SYN-ACK), then
+ * is kept until the backend acknowledges it.
  */
 static int
 stream_backend_up(struct pe_worker *w, struct pe_conn *c)
 {
-	struct pe_stream_dir *b = &c->st->d[PE_SIDE_BACKEND];
-
-	pe_seq_map_init(&b->map, c->d_b2c);
-	b->in_done = b->in_nxt = c->b_isn + 1;
-	b->out_nxt = b->out_una = c->e_isn + 1;
 	c->state = PE_CS_ESTABLISHED;   /* so that the output is sent (entered properly by the caller) */
 	stream_resend(w, c, PE_SIDE_CLIENT, UINT32_MAX);
 	c->state = PE_CS_CONNECTING;
@@ -1752,8 +1755,16 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 	rte_ether_addr_copy(&seg->eth->src_addr, &c->b_mac);
 	PE_CNT_INC(&w->cnt, backend_connected);
 
-	if (c->st != NULL)
-		return stream_backend_up(w, c);
+	if (c->st != NULL) {
+		struct pe_stream_dir *b = &c->st->d[PE_SIDE_BACKEND];
+
+		/* the backend's direction starts at its ISN, moved by d_b2c */
+		pe_seq_map_init(&b->map, c->d_b2c);
+		b->in_done = b->in_nxt = c->b_isn + 1;
+		b->out_nxt = b->out_una = c->e_isn + 1;
+		if (streamed(c, PE_SIDE_CLIENT))
+			return stream_backend_up(w, c);
+	}
 	/* the held data carries ACK = e_isn + 1, which translates to b_isn + 1: it ACKs the SYN-ACK */
 	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
 		struct pe_tcp_seg h;
