@@ -7,6 +7,8 @@ acknowledgment numbers, SACK, retransmissions and data arriving out of order.
 """
 from testbed.scenario import Scenario, counters, expect, expect_none, send
 
+from scenarios.common import B_TS, LINUX_SYN_OPTIONS, TS_SYN, ts_opt
+
 B_ISN = 9000
 FIRST = b"p1 hello\n"     # first line: selects pool p1 (be1)
 C_NXT = f"isn+1+{len(FIRST)}"
@@ -155,5 +157,34 @@ INSPECT_SCENARIOS = [
             send("backend", "FPA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
             expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
             expect("client", "FA", seq=f"synack.seq+1+{len(SECRET_OUT)}"),
+        ]),
+    Scenario("lines_sack_blocks_map_back_across_a_rewrite", doc="""
+        SACK on both sides: the client SACKs the line after a grown rewrite; the backend
+        gets the block in its own numbers, 4 bytes lower; the rewritten line itself is
+        acknowledged only once all 15 bytes are.""",
+        steps=[
+            send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
+            expect("client", "SA", ack="isn+1", capture_as="synack"),
+            send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=FIRST,
+                 options=ts_opt(TS_SYN + 2, "synack.tsval")),
+            expect("backend", "S", seq="isn", capture_as="bsyn"),
+            send("backend", "SA", seq=B_ISN, ack="isn+1",
+                 options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")),
+                          ("NOP", None), ("WScale", 7)]),
+            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
+            send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
+            expect("client", "A", seq="synack.seq+1", ack=C_NXT),
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN,
+                 options=ts_opt(B_TS + 2, TS_SYN + 2)),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
+            send("backend", "PA", seq=B_ISN + 12, ack=C_NXT, payload=b"next\n",
+                 options=ts_opt(B_TS + 3, TS_SYN + 2)),
+            expect("client", "PA", seq="synack.seq+16", payload=b"next\n"),
+            send("client", "A", seq=C_NXT, ack="synack.seq+1",
+                 options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
+                                                                  ("SAck", ("synack.seq+16", "synack.seq+21"))]),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 1,
+                   options_include=[("SAck", (B_ISN + 12, B_ISN + 17))]),
         ]),
 ]
