@@ -34,9 +34,8 @@ EXPECTED_MIN = {
     "zeek__ldap_escaping_test.pcapng": 55,  # 11 x (bind, search, unbind; bind response, search done)
     "zeek__sasl-ntlm.pcap": 16,             # 2 bind round trips, search + 8 entries + done, unbind
     "zeek__ldap-starttls.pcap": 2,          # StartTLS request and response, then TLS
-    "zeek__modify-request.pcapng": 4,       # root DSE search, entry, done, bind response; the
-                                            # capture lost 6 bytes of the bind request (truncated
-                                            # frame), the rest is SASL-wrapped
+    "zeek__modify-request.pcapng": 5,       # root DSE search, entry, done, bind request and
+                                            # response; the rest is SASL-wrapped
 }
 
 
@@ -46,10 +45,11 @@ def captures():
     return sorted(f for f in os.listdir(CAPTURES) if f.endswith((".pcap", ".pcapng")))
 
 
-def streams(path):
-    """{(src, sport, dst, dport): [chunk, ...]} for every TCP direction touching port 389:
-    the reassembled bytes, split where the capture missed bytes (a truncated frame)."""
-    from scapy.all import IP, TCP, IPv6, rdpcap
+def streams(path, norm=str):
+    """{(norm(src), sport, norm(dst), dport): [chunk, ...]} for every TCP direction touching
+    port 389: the reassembled bytes, split where the capture missed bytes (a truncated frame).
+    Also used by test_ber_tshark.py."""
+    from scapy.all import IP, TCP, IPv6, NoPayload, Padding, rdpcap
     segs = {}
     for pkt in rdpcap(path):
         if TCP not in pkt:
@@ -58,13 +58,13 @@ def streams(path):
         tcp = pkt[TCP]
         if ip is None or LDAP_PORT not in (tcp.sport, tcp.dport):
             continue
-        key = (ip.src, tcp.sport, ip.dst, tcp.dport)
+        key = (norm(ip.src), tcp.sport, norm(ip.dst), tcp.dport)
         d = segs.setdefault(key, {"isn": None, "data": {}})
         if tcp.flags & 0x02:  # SYN: data starts at ISN + 1
             d["isn"] = tcp.seq
         # the captured bytes: bytes(tcp.payload) would be scapy's own LDAP layer re-encoded
         # (it rewrites constructed filter tags and long-form lengths)
-        payload = bytes(getattr(tcp.payload, "original", None) or b"")
+        payload = b"" if isinstance(tcp.payload, (NoPayload, Padding)) else bytes(tcp.payload.original)
         if payload:
             d["data"].setdefault(tcp.seq, payload)
     out = {}

@@ -13,15 +13,11 @@
     the engine stopped.
 
 The engine side is build/ldap_walk (PE_LDAP_WALK, else PE_BUILD_DIR/ldap_walk, else
-build/ldap_walk) for the protocolOp sequence. ldap_walk's JSON has no messageIDs, so
-tests/tools/ldap_ids.c (the same walk printing messageIDs, built here with the system C
-compiler from src/proto/ber.c) supplies them; its protocolOp list must equal ldap_walk's.
+build/ldap_walk): its JSON gives the protocolOp and messageID sequences.
 
 tshark is required: when it is missing the tests fail (ci/install-deps.sh installs it).
 No root and no testbed needed.
 """
-import atexit
-import functools
 import ipaddress
 import json
 import os
@@ -29,7 +25,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -38,13 +33,11 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = os.path.join(REPO_ROOT, "tests", "tools")
 sys.path.insert(0, TOOLS)
 import gen_ldap_vectors  # noqa: E402
+from test_ber_captures import CANDIDATES, CAPTURES, captures  # noqa: E402
+from test_ber_captures import streams as capture_streams  # noqa: E402
 
 WALK = os.environ.get("PE_LDAP_WALK") or os.path.join(
     REPO_ROOT, os.environ.get("PE_BUILD_DIR", "build"), "ldap_walk")
-CANDIDATES = [os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "pcaps-public")),
-              "/work/shared/pcaps-public"]
-CAPTURES = os.environ.get("PE_PCAPS_PUBLIC") or next(
-    (d for d in CANDIDATES if os.path.isdir(d)), CANDIDATES[0])
 TEST_BER_C = os.path.join(REPO_ROOT, "tests", "unit", "test_ber.c")
 LDAP_PORT = 389
 
@@ -94,35 +87,13 @@ def need_tshark():
     return path
 
 
-@functools.lru_cache(maxsize=None)
-def build_ldap_ids():
-    assert os.access(WALK, os.X_OK), f"{WALK} not built (set PE_LDAP_WALK or PE_BUILD_DIR)"
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    assert cc, "no C compiler to build tests/tools/ldap_ids.c (build-essential)"
-    tmp = tempfile.mkdtemp(prefix="pe-ldap-ids-")
-    atexit.register(shutil.rmtree, tmp, True)
-    exe = os.path.join(tmp, "ldap_ids")
-    r = subprocess.run([cc, "-std=gnu11", "-O1", "-Wall", "-I", os.path.join(REPO_ROOT, "src"),
-                        "-o", exe, os.path.join(TOOLS, "ldap_ids.c"),
-                        os.path.join(REPO_ROOT, "src", "proto", "ber.c")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, f"building ldap_ids failed:\n{r.stderr}"
-    return exe
-
-
-def engine(ids_exe, data):
+def engine(data):
     """The engine's walk of one byte stream: ldap_walk's JSON plus "msgs": [(id, op), ...]."""
+    assert os.access(WALK, os.X_OK), f"{WALK} not built (set PE_LDAP_WALK or PE_BUILD_DIR)"
     w = subprocess.run([WALK], input=data, capture_output=True, timeout=30)
     assert w.returncode == 0, w.stderr
     res = json.loads(w.stdout)
-    i = subprocess.run([ids_exe], input=data, capture_output=True, timeout=30)
-    assert i.returncode == 0, i.stderr
-    ids = json.loads(i.stdout)
-    assert [m[1] for m in ids["msgs"]] == res["ops"] and ids["offset"] == res["offset"] \
-        and ids["stopped"] == res["stopped"], f"ldap_ids and ldap_walk disagree: {ids} vs {res}"
-    res["msgs"] = [(m[0], m[1]) for m in ids["msgs"]]
-    if "ids" in res:  # ldap_walk reports messageIDs itself: they must agree too
-        assert res["ids"] == [m[0] for m in ids["msgs"]], res
+    res["msgs"] = list(zip(res["ids"], res["ops"]))
     res["bad_detail"] = w.stderr.decode(errors="replace").strip()
     return res
 
@@ -152,7 +123,7 @@ def is_response(op):
 
 
 def test_vectors_match_tshark(tmp_path):
-    tshark, ldap_ids = need_tshark(), build_ldap_ids()
+    tshark = need_tshark()
     from scapy.all import IP, TCP, Ether, Raw, wrpcap
     vectors = gen_ldap_vectors.vectors()
     pkts = []
@@ -169,7 +140,7 @@ def test_vectors_match_tshark(tmp_path):
     assert len(rows) == len(vectors)
     failures = []
     for v, row in zip(vectors, rows):
-        eng = engine(ldap_ids, v["data"])
+        eng = engine(v["data"])
         theirs = list(zip(map(int, row["ldap.messageID"]), map(int, row["ldap.protocolOp"])))
         ours = eng["msgs"]
         want = [(v["msg_id"], v["tag"])]
@@ -206,57 +177,13 @@ def test_unit_vectors_are_generated():
 
 # --- (b) the public captures ------------------------------------------------------------
 
-def captures():
-    if not os.path.isdir(CAPTURES):
-        return []
-    return sorted(f for f in os.listdir(CAPTURES) if f.endswith((".pcap", ".pcapng")))
-
-
 def norm(addr):
     return ipaddress.ip_address(addr).compressed
 
 
 def streams(path):
-    """{(src, sport, dst, dport): [chunk, ...]}: test_ber_captures.streams(), except that the
-    TCP payload is taken as captured (the layer's original bytes). bytes(pkt[TCP].payload)
-    there re-serializes scapy's own LDAP layer (scapy 2.5 binds it to port 389), which is not
-    the captured bytes: it shortens liblber/AD long-form lengths and re-tags substring and
-    AND/OR filter choices (zeek__ldap_escaping_test frame 8, zeek__modify-request frames 4
-    and 11)."""
-    from scapy.all import IP, TCP, IPv6, NoPayload, Padding, rdpcap
-    segs = {}
-    for pkt in rdpcap(path):
-        if TCP not in pkt:
-            continue
-        ip = pkt[IP] if IP in pkt else pkt[IPv6] if IPv6 in pkt else None
-        tcp = pkt[TCP]
-        if ip is None or LDAP_PORT not in (tcp.sport, tcp.dport):
-            continue
-        key = (norm(ip.src), tcp.sport, norm(ip.dst), tcp.dport)
-        d = segs.setdefault(key, {"isn": None, "data": {}})
-        if tcp.flags & 0x02:
-            d["isn"] = tcp.seq
-        payload = b"" if isinstance(tcp.payload, (NoPayload, Padding)) else bytes(tcp.payload.original)
-        if payload:
-            d["data"].setdefault(tcp.seq, payload)
-    out = {}
-    for key, d in segs.items():
-        if not d["data"]:
-            continue
-        start = (d["isn"] + 1) & 0xFFFFFFFF if d["isn"] is not None else min(d["data"])
-        chunks, buf, nxt = [], bytearray(), start
-        for seq in sorted(d["data"], key=lambda s: (s - start) & 0xFFFFFFFF):
-            payload = d["data"][seq]
-            off = (nxt - seq) & 0xFFFFFFFF
-            if off >= 0x80000000:
-                chunks.append(bytes(buf))
-                buf, off = bytearray(), 0
-            if off < len(payload):
-                buf += payload[off:]
-                nxt = (seq + len(payload)) & 0xFFFFFFFF
-        chunks.append(bytes(buf))
-        out[key] = chunks
-    return out
+    """test_ber_captures.streams() with addresses normalised as tshark prints them."""
+    return capture_streams(path, norm)
 
 
 def tshark_directions(tshark, path):
@@ -293,7 +220,7 @@ def tshark_directions(tshark, path):
 
 @pytest.mark.parametrize("name", captures())
 def test_capture_matches_tshark(name):
-    tshark, ldap_ids = need_tshark(), build_ldap_ids()
+    tshark = need_tshark()
     path = os.path.join(CAPTURES, name)
     ours = streams(path)
     theirs = tshark_directions(tshark, path)
@@ -304,7 +231,7 @@ def test_capture_matches_tshark(name):
         direction = "to server" if key[3] == LDAP_PORT else "to client"
         msgs, stops, tail = [], [], 0
         for i, chunk in enumerate(ours.get(key, [])):
-            e = engine(ldap_ids, chunk)
+            e = engine(chunk)
             report.append(f"{key} chunk {i}: {len(chunk)} bytes -> engine {e['msgs']} "
                           f"{e['stopped']} at {e['offset']}")
             if e["bad"]:

@@ -4,8 +4,10 @@
  * byte stream (stdin), with the engine's own decoder (src/proto/ber.c), and
  * print one JSON line:
  *
- *   {"messages": N, "ops": [tag, ...], "bad": [{"offset": o, "reason": "..."}],
+ *   {"ops": [tag, ...], "ids": [messageID, ...], "messages": N, "bad": N,
  *    "stopped": "end" | "incomplete" | "not-ldap", "offset": o, "why": "..."}
+ *
+ * with one {"offset": o, "reason": "..."} line on stderr per refused message.
  *
  * "incomplete": the stream ends inside a message (a capture cut short);
  * "not-ldap": the bytes at "offset" cannot start an LDAPMessage (TLS after
@@ -19,21 +21,24 @@
 #include "proto/ber.h"
 
 #define MAX_STREAM (64u << 20)
+#define MAX_MSGS (1u << 20)
 
 int
 main(void)
 {
 	uint8_t *p = malloc(MAX_STREAM);
-	size_t n = 0, off = 0, got, msgs = 0, bad = 0;
+	uint32_t *ids = malloc(MAX_MSGS * sizeof(*ids));
+	size_t n = 0, off = 0, got, msgs = 0, bad = 0, i;
 	const char *stopped = "end", *why = "";
 	enum pe_ber_reason r;
 
-	if (p == NULL)
+	if (p == NULL || ids == NULL)
 		return 1;
 	while ((got = fread(p + n, 1, MAX_STREAM - n, stdin)) > 0)
 		n += got;
 	if (ferror(stdin)) {
 		free(p);
+		free(ids);
 		return 1;
 	}
 	printf("{\"ops\": [");
@@ -54,14 +59,18 @@ main(void)
 		if (pe_ldap_msg_parse(p + off, len, &m, &r) < 0) {
 			fprintf(stderr, "{\"offset\": %zu, \"reason\": \"%s\"}\n", off, pe_ber_reason_str(r));
 			bad++;
-		} else {
+		} else if (msgs < MAX_MSGS) {
 			printf("%s%u", msgs ? ", " : "", (unsigned int)m.op.tag);
-			msgs++;
+			ids[msgs++] = m.msg_id;
 		}
 		off += len;
 	}
+	printf("], \"ids\": [");
+	for (i = 0; i < msgs; i++)
+		printf("%s%u", i ? ", " : "", ids[i]);
 	printf("], \"messages\": %zu, \"bad\": %zu, \"stopped\": \"%s\", \"offset\": %zu, \"why\": \"%s\"}\n",
 			msgs, bad, stopped, off, why);
 	free(p);
+	free(ids);
 	return 0;
 }
