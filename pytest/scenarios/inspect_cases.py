@@ -187,4 +187,16 @@ INSPECT_SCENARIOS = [
             expect("backend", "A", seq=C_NXT, ack=B_ISN + 1,
                    options_include=[("SAck", (B_ISN + 12, B_ISN + 17))]),
         ]),
+    Scenario("lines_retransmission_of_acknowledged_output_gets_an_ack", doc="""
+        The client has all of the rewritten line and acknowledged it, but the backend missed
+        that ACK and retransmits: the engine answers with the ACK, nothing goes to the client.""",
+        steps=established() + [
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
+            send("client", "A", seq=C_NXT, ack="synack.seq+16"),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 12),
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 12),
+            expect_none("client", within=0.2),
+        ]),
 ]

@@ -918,25 +918,31 @@ stream_tx(struct pe_worker *w, struct pe_conn *c, enum pe_side to, struct rte_mb
 			opts, n, (const uint8_t *)(h + 1), out_len(m));
 }
 
-/* Kept output of @s's direction not yet acknowledged: again, at least one segment, about @budget bytes. */
-static void
+/*
+ * Kept output of @s's direction not yet acknowledged: again, at least one
+ * segment, about @budget bytes. Returns the segments sent.
+ */
+static unsigned int
 stream_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t budget)
 {
 	struct pe_stream_dir *d = &c->st->d[s];
+	unsigned int segs = 0;
 	uint32_t sent = 0;
 	struct rte_mbuf *m;
 
 	if (!stream_connected(c, other(s)))
-		return;
+		return 0;
 	for (m = d->out.head; m != NULL; m = pe_hold_next(m)) {
 		if (pe_seq_leq(out_end(m), d->out_una))
 			continue;
 		PE_CNT_INC(&w->cnt, stream_resent);
 		stream_tx(w, c, other(s), m);
+		segs++;
 		sent += out_len(m);
 		if (sent >= budget)
 			break;
 	}
+	return segs;
 }
 
 static void
@@ -968,9 +974,9 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ac
 
 /*
  * Append @len bytes of output (and a FIN with @fin) to @s's direction: kept,
- * and sent when the receiver is connected. All mbufs are taken first, so
- * the output is whole or not made at all (-ENOBUFS: the input stays held
- * and is tried again on the next segment).
+ * and sent when the receiver is connected. Whole or not at all: without
+ * mbufs for every segment, -ENOBUFS, and the input stays held and is tried
+ * again on the next segment (the sender retransmits it).
  */
 static int
 stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_t *p,
@@ -989,11 +995,14 @@ stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_
 	if (cf(c, PE_CF_TS_C))
 		mss -= PE_TCPOPT_TS_ALIGNED_LEN;
 	count = len == 0 ? 1 : (len + mss - 1) / mss;
+	/* this worker is the pool's only consumer: what is available now can be taken below */
+	if (rte_mempool_avail_count(pe_eng.pool) < count + PE_BURST)
+		goto nobufs;
 	for (off = 0; off < count; off += n) {
 		n = RTE_MIN(count - off, (uint32_t)RTE_DIM(ms));
 		if (rte_pktmbuf_alloc_bulk(pe_eng.pool, ms, n) != 0)
 			goto nobufs;
-		/* more than 64 segments (a message over ~90 KB): in batches, each one whole */
+		/* more than 64 segments (a message over ~90 KB): in batches */
 		for (i = 0; i < n; i++) {
 			uint32_t at = (off + i) * mss, k = RTE_MIN(mss, len - at);
 			bool last = off + i == count - 1;
@@ -1194,9 +1203,15 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 	struct rte_mbuf *m;
 
 	if (pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && !d->fin)) {
-		/* a retransmission of what became output (or of the FIN sent on): the same output */
-		if (pe_seq_lt(seg->seq, d->in_done) || (d->fin_sent && (seg->flags & RTE_TCP_FIN_FLAG)))
-			stream_resend(w, c, side, seg->payload_len);
+		/*
+		 * A retransmission of what became output (or of the FIN sent on):
+		 * the same output; if the receiver has it all, the sender missed
+		 * its ACK: an ACK.
+		 */
+		if ((pe_seq_lt(seg->seq, d->in_done) || (d->fin_sent && (seg->flags & RTE_TCP_FIN_FLAG))) &&
+				stream_resend(w, c, side, seg->payload_len) == 0 &&
+				c->state >= PE_CS_ESTABLISHED)
+			conn_send_ack(w, c, side, seq_toward(c, side, false));
 		return;
 	}
 	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4 ||
