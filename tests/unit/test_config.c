@@ -487,6 +487,305 @@ test_too_many_backends(void **state)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* ---- pools, inspect, ldap ------------------------------------------------- */
+
+/* Without the sections: no pools, no inspection, the ldap policy's defaults. */
+static void
+test_policy_absent(void **state)
+{
+	(void)state;
+	assert_int_equal(pe_config_load("config/good.conf", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.n_pools, 0);
+	assert_false(cfg.inspect.enabled);
+	assert_string_equal(cfg.inspect.protocol, "");
+	assert_int_equal(cfg.inspect.max_message_bytes, 262144);
+	assert_int_equal(cfg.inspect.hold_ms, 5000);
+	assert_false(cfg.inspect.on_limit_pass);
+	assert_int_equal(cfg.ldap.n_routes, 0);
+	assert_int_equal(cfg.ldap.default_pool, -1);
+	assert_false(cfg.ldap.refuse_anonymous);
+	assert_true(cfg.ldap.allow_ops == UINT32_MAX);
+	assert_false(cfg.ldap.rewrite);
+}
+
+/* inspect with only a protocol: the limits' defaults; no ldap section is needed */
+static void
+test_policy_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(pe_config_load("config/policy_defaults.conf", &cfg,
+		err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_true(cfg.inspect.enabled);
+	assert_string_equal(cfg.inspect.protocol, "lines");
+	assert_int_equal(cfg.inspect.max_message_bytes, 262144);
+	assert_int_equal(cfg.inspect.hold_ms, 5000);
+	assert_false(cfg.inspect.on_limit_pass);
+	assert_int_equal(cfg.n_pools, 0);
+	assert_int_equal(cfg.ldap.n_routes, 0);
+	assert_int_equal(cfg.ldap.default_pool, -1);
+	assert_true(cfg.ldap.allow_ops == UINT32_MAX);
+	assert_false(cfg.ldap.rewrite);
+}
+
+/* Every key of pools, inspect and ldap (enum pe_ldap_op: bind 0, unbind 2, search 3, ...). */
+static void
+test_policy_good(void **state)
+{
+	const struct pe_ldap_conf *l = &cfg.ldap;
+
+	(void)state;
+	assert_int_equal(pe_config_load("config/policy_good.conf", &cfg,
+		err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(cfg.n_backends, 3);
+	/* pools: bit i is backends[i]; a backend named twice is one bit */
+	assert_int_equal(cfg.n_pools, 3);
+	assert_string_equal(cfg.pools[0].name, "people");
+	assert_true(cfg.pools[0].members == 0x1);
+	assert_string_equal(cfg.pools[1].name, "admin");
+	assert_true(cfg.pools[1].members == 0x6);
+	assert_string_equal(cfg.pools[2].name, "all");
+	assert_true(cfg.pools[2].members == 0x7);
+	/* inspect */
+	assert_true(cfg.inspect.enabled);
+	assert_string_equal(cfg.inspect.protocol, "ldap");
+	assert_int_equal(cfg.inspect.max_message_bytes, 65536);
+	assert_int_equal(cfg.inspect.hold_ms, 250);
+	assert_true(cfg.inspect.on_limit_pass);
+	/* ldap routes, in file order, pools resolved */
+	assert_int_equal(l->n_routes, 4);
+	assert_int_equal(l->routes[0].match, PE_ROUTE_BIND_DN);
+	assert_string_equal(l->routes[0].dn, "cn=admin,dc=example,dc=com");
+	assert_int_equal(l->routes[0].pool, 1);
+	assert_int_equal(l->routes[1].match, PE_ROUTE_BIND_DN_SUFFIX);
+	assert_string_equal(l->routes[1].dn, "ou=people,dc=example,dc=com");
+	assert_int_equal(l->routes[1].pool, 0);
+	assert_int_equal(l->routes[2].match, PE_ROUTE_BIND_DN_REGEX);
+	assert_string_equal(l->routes[2].dn, "^cn=[a-z]+,ou=admins,");
+	assert_int_equal(l->routes[2].pool, 1);
+	assert_int_equal(l->routes[3].match, PE_ROUTE_OPERATIONS);
+	/* add 8, modify 6, delete 10, moddn 12 */
+	assert_true(l->routes[3].ops == ((1u << 8) | (1u << 6) | (1u << 10) | (1u << 12)));
+	assert_string_equal(l->routes[3].dn, "");
+	assert_int_equal(l->routes[3].pool, 2);
+	assert_int_equal(l->default_pool, 0);
+	assert_true(l->refuse_anonymous);
+	/* bind 0, unbind 2, search 3, compare 14, abandon 16, extended 23 */
+	assert_true(l->allow_ops == ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 14) |
+		(1u << 16) | (1u << 23)));
+	assert_true(l->rewrite);
+	assert_string_equal(l->client_suffix, "dc=corp,dc=example");
+	assert_string_equal(l->backend_suffix, "dc=example,dc=com");
+}
+
+static void
+test_pool_unknown(void **state)
+{
+	(void)state;
+	expect_error("config/pool_unknown.conf", -EINVAL,
+		"config/pool_unknown.conf:11: ldap.routes[0].pool: "
+		"no pool is named \"admins\" (see pools)");
+}
+
+static void
+test_pool_default_unknown(void **state)
+{
+	(void)state;
+	expect_error("config/pool_default_unknown.conf", -EINVAL,
+		"config/pool_default_unknown.conf:10: ldap.default_pool: "
+		"no pool is named \"peeple\" (see pools)");
+}
+
+static void
+test_pool_backend_unknown(void **state)
+{
+	(void)state;
+	expect_error("config/pool_backend_unknown.conf", -EINVAL,
+		"config/pool_backend_unknown.conf:10: pools[1].backends[1]: "
+		"no backend is named \"be4\"");
+}
+
+static void
+test_pool_dup(void **state)
+{
+	(void)state;
+	expect_error("config/pool_dup.conf", -EINVAL,
+		"config/pool_dup.conf:10: pools[2].name: \"people\" duplicates pools[0]");
+}
+
+static void
+test_pool_empty(void **state)
+{
+	(void)state;
+	expect_error("config/pool_empty.conf", -EINVAL,
+		"config/pool_empty.conf:8: pools[0].backends: "
+		"a pool needs at least one backend");
+}
+
+static void
+test_pool_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("config/pool_unknown_key.conf", -EINVAL,
+		"config/pool_unknown_key.conf:9: pools[0].weight: unknown key");
+}
+
+/* Reported at the first of the two in key-table order, naming the second. */
+static void
+test_route_two_keys(void **state)
+{
+	(void)state;
+	expect_error("config/route_two_keys.conf", -EINVAL,
+		"config/route_two_keys.conf:12: ldap.routes[1].operations: "
+		"a route matches on one of bind_dn, bind_dn_suffix, bind_dn_regex, "
+		"operations; bind_dn_suffix is given too");
+}
+
+static void
+test_route_no_key(void **state)
+{
+	(void)state;
+	expect_error("config/route_no_key.conf", -EINVAL,
+		"config/route_no_key.conf:11: ldap.routes[0]: "
+		"a route needs one of bind_dn, bind_dn_suffix, bind_dn_regex, operations");
+}
+
+static void
+test_route_bad_regex(void **state)
+{
+	(void)state;
+	/* the text after the colon is glibc's regerror() */
+	expect_error("config/route_bad_regex.conf", -EINVAL,
+		"config/route_bad_regex.conf:11: ldap.routes[0].bind_dn_regex: "
+		"bad regular expression: Unmatched ( or \\(");
+}
+
+static void
+test_route_unknown_op(void **state)
+{
+	(void)state;
+	expect_error("config/route_unknown_op.conf", -EINVAL,
+		"config/route_unknown_op.conf:11: ldap.routes[0].operations[1]: "
+		"unknown operation \"rename\" (known: bind unbind search modify add "
+		"delete moddn compare abandon extended)");
+}
+
+static void
+test_route_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("config/route_unknown_key.conf", -EINVAL,
+		"config/route_unknown_key.conf:11: ldap.routes[0].priority: unknown key");
+}
+
+/* Operation names are case-sensitive. */
+static void
+test_ldap_allow_unknown_op(void **state)
+{
+	(void)state;
+	expect_error("config/ldap_allow_unknown_op.conf", -EINVAL,
+		"config/ldap_allow_unknown_op.conf:9: ldap.allow_operations[2]: "
+		"unknown operation \"Search\" (known: bind unbind search modify add "
+		"delete moddn compare abandon extended)");
+}
+
+static void
+test_ldap_no_inspect(void **state)
+{
+	(void)state;
+	expect_error("config/ldap_no_inspect.conf", -EINVAL,
+		"config/ldap_no_inspect.conf:8: ldap: "
+		"an ldap policy needs inspect.protocol = \"ldap\"");
+}
+
+static void
+test_ldap_inspect_lines(void **state)
+{
+	(void)state;
+	expect_error("config/ldap_inspect_lines.conf", -EINVAL,
+		"config/ldap_inspect_lines.conf:8: ldap: "
+		"an ldap policy needs inspect.protocol = \"ldap\"");
+}
+
+static void
+test_ldap_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("config/ldap_unknown_key.conf", -EINVAL,
+		"config/ldap_unknown_key.conf:10: ldap.refuse_anonymus: unknown key");
+}
+
+static void
+test_inspect_unknown_protocol(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_unknown_protocol.conf", -EINVAL,
+		"config/inspect_unknown_protocol.conf:8: inspect.protocol: "
+		"unknown protocol \"smtp\" (known: \"ldap\", \"lines\")");
+}
+
+static void
+test_inspect_no_protocol(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_no_protocol.conf", -EINVAL,
+		"config/inspect_no_protocol.conf:7: inspect.protocol: "
+		"required key is missing");
+}
+
+static void
+test_inspect_on_limit(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_on_limit.conf", -EINVAL,
+		"config/inspect_on_limit.conf:9: inspect.on_limit: "
+		"\"drop\": expected \"reset\" or \"pass\"");
+}
+
+static void
+test_inspect_max_low(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_max_low.conf", -EINVAL,
+		"config/inspect_max_low.conf:9: inspect.max_message_bytes: "
+		"63 is out of range 64..16777216");
+}
+
+static void
+test_inspect_max_high(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_max_high.conf", -EINVAL,
+		"config/inspect_max_high.conf:9: inspect.max_message_bytes: "
+		"16777217 is out of range 64..16777216");
+}
+
+static void
+test_inspect_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("config/inspect_unknown_key.conf", -EINVAL,
+		"config/inspect_unknown_key.conf:9: inspect.hold: unknown key");
+}
+
+static void
+test_rewrite_no_backend(void **state)
+{
+	(void)state;
+	expect_error("config/rewrite_no_backend.conf", -EINVAL,
+		"config/rewrite_no_backend.conf:9: ldap.rewrite.backend_suffix: "
+		"required key is missing");
+}
+
+static void
+test_rewrite_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("config/rewrite_unknown_key.conf", -EINVAL,
+		"config/rewrite_unknown_key.conf:12: ldap.rewrite.attributes: unknown key");
+}
+
 int
 main(void)
 {
@@ -528,6 +827,32 @@ main(void)
 		cmocka_unit_test(test_fault_rx_unknown),
 		cmocka_unit_test(test_fault_sum),
 		cmocka_unit_test(test_fault_seed_range),
+		cmocka_unit_test(test_policy_absent),
+		cmocka_unit_test(test_policy_defaults),
+		cmocka_unit_test(test_policy_good),
+		cmocka_unit_test(test_pool_unknown),
+		cmocka_unit_test(test_pool_default_unknown),
+		cmocka_unit_test(test_pool_backend_unknown),
+		cmocka_unit_test(test_pool_dup),
+		cmocka_unit_test(test_pool_empty),
+		cmocka_unit_test(test_pool_unknown_key),
+		cmocka_unit_test(test_route_two_keys),
+		cmocka_unit_test(test_route_no_key),
+		cmocka_unit_test(test_route_bad_regex),
+		cmocka_unit_test(test_route_unknown_op),
+		cmocka_unit_test(test_route_unknown_key),
+		cmocka_unit_test(test_ldap_allow_unknown_op),
+		cmocka_unit_test(test_ldap_no_inspect),
+		cmocka_unit_test(test_ldap_inspect_lines),
+		cmocka_unit_test(test_ldap_unknown_key),
+		cmocka_unit_test(test_inspect_unknown_protocol),
+		cmocka_unit_test(test_inspect_no_protocol),
+		cmocka_unit_test(test_inspect_on_limit),
+		cmocka_unit_test(test_inspect_max_low),
+		cmocka_unit_test(test_inspect_max_high),
+		cmocka_unit_test(test_inspect_unknown_key),
+		cmocka_unit_test(test_rewrite_no_backend),
+		cmocka_unit_test(test_rewrite_unknown_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
