@@ -837,6 +837,9 @@ pe_cfg_ldap_ops(const struct pe_cfg_ctx *ctx, const config_setting_t *a, uint32_
 	ret = pe_cfg_expect_list(ctx, a);
 	if (ret != 0)
 		return ret;
+	/* an empty list would match nothing (a route) or refuse every request (allow_operations) */
+	if (config_setting_length(a) == 0)
+		return pe_cfg_error_at(ctx, a, "needs at least one operation");
 	*ops = 0;
 	for (i = 0; i < (unsigned int)config_setting_length(a); i++) {
 		const config_setting_t *e = config_setting_get_elem(a, i);
@@ -864,6 +867,9 @@ pe_cfg_dn(const struct pe_cfg_ctx *ctx, const config_setting_t *s, char *dst)
 	ret = pe_cfg_string(ctx, s, PE_DN_MAX, &str);
 	if (ret != 0)
 		return ret;
+	/* DNs compare ignoring spaces at either end: only spaces would match nothing */
+	if (strspn(str, " ") == strlen(str))
+		return pe_cfg_error_at(ctx, s, "must not be only spaces");
 	memcpy(dst, str, strlen(str) + 1);
 	return 0;
 }

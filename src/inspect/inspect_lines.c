@@ -10,7 +10,9 @@
  *              the connection closes
  *   RESET      a line holding a NUL byte resets the connection
  *   REWRITE    in server lines every "secret" becomes "[redacted]" (longer:
- *              the engine moves every later sequence number)
+ *              the engine moves every later sequence number); a line with
+ *              more than PE_INSPECT_MAX_EDITS of them is reset rather than
+ *              let through half redacted
  *   PASS       everything else
  *
  * config:  inspect: { protocol = "lines"; };  plus pools named by first words.
@@ -21,13 +23,14 @@
 #include "core/config_types.h"
 #include "inspect/inspect.h"
 
-enum { RULE_POOL, RULE_DENY, RULE_NUL, RULE_REDACT, RULE_PASS, RULE_COUNT };
+enum { RULE_POOL, RULE_DENY, RULE_NUL, RULE_REDACT, RULE_TOO_MANY, RULE_PASS, RULE_COUNT };
 
 static const char *const rule_names[RULE_COUNT] = {
 	[RULE_POOL] = "pool",
 	[RULE_DENY] = "deny",
 	[RULE_NUL] = "nul",
 	[RULE_REDACT] = "redact",
+	[RULE_TOO_MANY] = "too_many_secrets",
 	[RULE_PASS] = "pass",
 };
 
@@ -105,9 +108,14 @@ lines_inspect(const struct pe_inspect_msg *m, struct pe_inspect_result *r)
 		return;
 	}
 	r->verdict = PE_VERDICT_PASS;
-	for (i = 0; i + sizeof(secret) - 1 <= m->len && r->n_edits < PE_INSPECT_MAX_EDITS; i++) {
+	for (i = 0; i + sizeof(secret) - 1 <= m->len; i++) {
 		if (memcmp(m->data + i, secret, sizeof(secret) - 1) != 0)
 			continue;
+		if (r->n_edits == PE_INSPECT_MAX_EDITS) {
+			r->verdict = PE_VERDICT_RESET;
+			r->rule = RULE_TOO_MANY;
+			return;
+		}
 		r->edits[r->n_edits++] = (struct pe_inspect_edit){
 			.off = i, .del = sizeof(secret) - 1,
 			.ins = redacted, .ins_len = sizeof(redacted) - 1,

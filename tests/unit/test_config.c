@@ -671,6 +671,36 @@ test_route_unknown_op(void **state)
 		"delete moddn compare abandon extended)");
 }
 
+/* an empty operations list would never match */
+static void
+test_route_empty_ops(void **state)
+{
+	(void)state;
+	expect_error("config/route_empty_ops.conf", -EINVAL,
+		"config/route_empty_ops.conf:11: ldap.routes[0].operations: "
+		"needs at least one operation");
+}
+
+/* an empty allow list would refuse every request, binds included */
+static void
+test_ldap_allow_empty(void **state)
+{
+	(void)state;
+	expect_error("config/ldap_allow_empty.conf", -EINVAL,
+		"config/ldap_allow_empty.conf:10: ldap.allow_operations: "
+		"needs at least one operation");
+}
+
+/* DNs compare ignoring surrounding spaces: a DN of spaces only matches nothing */
+static void
+test_route_blank_dn(void **state)
+{
+	(void)state;
+	expect_error("config/route_blank_dn.conf", -EINVAL,
+		"config/route_blank_dn.conf:11: ldap.routes[0].bind_dn_suffix: "
+		"must not be only spaces");
+}
+
 static void
 test_route_unknown_key(void **state)
 {
@@ -840,6 +870,9 @@ main(void)
 		cmocka_unit_test(test_route_no_key),
 		cmocka_unit_test(test_route_bad_regex),
 		cmocka_unit_test(test_route_unknown_op),
+		cmocka_unit_test(test_route_empty_ops),
+		cmocka_unit_test(test_ldap_allow_empty),
+		cmocka_unit_test(test_route_blank_dn),
 		cmocka_unit_test(test_route_unknown_key),
 		cmocka_unit_test(test_ldap_allow_unknown_op),
 		cmocka_unit_test(test_ldap_no_inspect),

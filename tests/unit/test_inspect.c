@@ -1125,7 +1125,7 @@ test_rewrite_no_room(void **state)
 
 /* ---- lines: config/inspector_lines.conf ----------------------------------- */
 /* pools GET (0), SET (1) */
-enum { L_POOL, L_DENY, L_NUL, L_REDACT, L_PASS, L_COUNT };
+enum { L_POOL, L_DENY, L_NUL, L_REDACT, L_TOO_MANY, L_PASS, L_COUNT };
 
 static int
 setup_lines(void **state)
@@ -1155,7 +1155,9 @@ lines_case(const char *s, enum pe_side from, bool bound, enum pe_verdict v, int 
 static void
 test_lines_rules(void **state)
 {
-	static const char *const names[L_COUNT] = { "pool", "deny", "nul", "redact", "pass" };
+	static const char *const names[L_COUNT] = {
+		"pool", "deny", "nul", "redact", "too_many_secrets", "pass",
+	};
 	unsigned int i;
 
 	(void)state;
@@ -1317,17 +1319,32 @@ test_lines_redact(void **state)
 static void
 test_lines_redact_many(void **state)
 {
-	char in[128] = "", want[256] = "";
+	char in[128] = "";
+	struct pe_inspect_result r;
+	struct msg m;
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < PE_INSPECT_MAX_EDITS + 1; i++) {
+	/* more secrets than edits: reset, never half redacted */
+	for (i = 0; i < PE_INSPECT_MAX_EDITS + 1; i++)
 		strcat(in, "secret ");
-		strcat(want, i < PE_INSPECT_MAX_EDITS ? "[redacted] " : "secret ");
-	}
 	strcat(in, "\n");
-	strcat(want, "\n");
-	redact_case(in, PE_INSPECT_MAX_EDITS, want);
+	m = msg_bytes(in, strlen(in));
+	inspect_n(&pe_inspector_lines, &m, PE_SIDE_BACKEND, true, sizeof(scratch), &r);
+	assert_int_equal(r.verdict, PE_VERDICT_RESET);
+	assert_string_equal(pe_inspector_lines.rule_name(r.rule), "too_many_secrets");
+	free(m.p);
+	/* exactly PE_INSPECT_MAX_EDITS: all redacted */
+	in[7 * PE_INSPECT_MAX_EDITS] = '\0';
+	strcat(in, "\n");
+	{
+		char want[256] = "";
+
+		for (i = 0; i < PE_INSPECT_MAX_EDITS; i++)
+			strcat(want, "[redacted] ");
+		strcat(want, "\n");
+		redact_case(in, PE_INSPECT_MAX_EDITS, want);
+	}
 }
 
 int
