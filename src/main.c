@@ -358,6 +358,30 @@ on_signal(int sig)
 	pe_eng.quit = 1;
 }
 
+/* An inspector's rules must fit the per-worker counters and be valid telemetry keys. */
+static int
+check_rules(const struct pe_inspector *in)
+{
+	unsigned int r;
+
+	if (in->n_rules() > PE_INSPECT_MAX_RULES) {
+		fprintf(stderr, "%s: inspect: %u rules, at most %d\n", opts.config_path,
+				in->n_rules(), PE_INSPECT_MAX_RULES);
+		return -1;
+	}
+	for (r = 0; r < in->n_rules(); r++) {
+		const char *name = in->rule_name(r);
+
+		if (name[0] == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789_/") != strlen(name)) {
+			fprintf(stderr, "%s: inspector %s: rule name \"%s\" is not a telemetry key "
+					"(letters, digits, _ and /)\n", opts.config_path, in->name, name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -383,11 +407,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", opts.config_path, err);
 			return EXIT_USAGE;
 		}
-		if (pe_eng.inspector->n_rules() > PE_INSPECT_MAX_RULES) {
-			fprintf(stderr, "%s: inspect: %u rules, at most %d\n", opts.config_path,
-					pe_eng.inspector->n_rules(), PE_INSPECT_MAX_RULES);
+		if (check_rules(pe_eng.inspector) < 0)
 			return EXIT_USAGE;
-		}
 	}
 	if (opts.profile_path != NULL && load_profile(opts.profile_path) < 0)
 		return EXIT_USAGE;

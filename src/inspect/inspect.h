@@ -108,7 +108,10 @@ struct pe_inspector {
 	int (*frame)(const uint8_t *p, size_t n, size_t *len, uint16_t *rule);
 	/* Decide on one complete message. r comes zeroed, with pool = -1. */
 	void (*inspect)(const struct pe_inspect_msg *m, struct pe_inspect_result *r);
-	/* Number of rules and their names (telemetry /pe/rules, logs). */
+	/*
+	 * Number of rules and their names (telemetry /pe/rules, logs). Names
+	 * are telemetry keys: letters, digits, '_' and '/' only.
+	 */
 	unsigned int (*n_rules)(void);
 	const char *(*rule_name)(unsigned int rule);
 };

@@ -25,7 +25,10 @@
 #include "proto/ber.h"
 #include "proto/ldap_rewrite.h"
 
-/* Rules after the configured routes (rule i < n_routes is routes[i]). */
+/*
+ * Rules after the configured routes (rule i < n_routes is ldap.routes[i],
+ * named "route_<i>": telemetry names allow only letters, digits, _ and /).
+ */
 enum {
 	RULE_DEFAULT_POOL,
 	RULE_REFUSE_ANONYMOUS,
@@ -74,7 +77,7 @@ ldap_init(const struct pe_config *cfg, char *err, size_t errlen)
 		.backend = cfg->ldap.backend_suffix, .backend_len = strlen(cfg->ldap.backend_suffix),
 	};
 	for (i = 0; i < cfg->ldap.n_routes; i++) {
-		snprintf(ldap.route_names[i], sizeof(ldap.route_names[i]), "routes[%u]", i);
+		snprintf(ldap.route_names[i], sizeof(ldap.route_names[i]), "route_%u", i);
 		if (cfg->ldap.routes[i].match != PE_ROUTE_BIND_DN_REGEX)
 			continue;
 		/* config.c compiled it once already: this fails only without memory */

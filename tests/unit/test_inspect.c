@@ -624,7 +624,7 @@ static void
 test_ldap_rules(void **state)
 {
 	static const char *const names[M_COUNT] = {
-		"routes[0]", "routes[1]", "routes[2]", "routes[3]", "routes[4]",
+		"route_0", "route_1", "route_2", "route_3", "route_4",
 		"default_pool", "refuse_anonymous", "operation_not_allowed", "malformed",
 		"starttls", "rewrite", "pass",
 	};
@@ -1040,7 +1040,7 @@ test_rewrite_rules(void **state)
 	(void)state;
 	assert_true(cfg_rewrite.ldap.rewrite);
 	assert_int_equal(pe_inspector_ldap.n_rules(), W_COUNT);
-	assert_string_equal(pe_inspector_ldap.rule_name(0), "routes[0]");
+	assert_string_equal(pe_inspector_ldap.rule_name(0), "route_0");
 	assert_string_equal(pe_inspector_ldap.rule_name(W_REWRITE), "rewrite");
 	/* with rewrite, responses are inspected too */
 	assert_true(pe_inspector_ldap.inspects(PE_SIDE_CLIENT));
