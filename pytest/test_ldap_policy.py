@@ -10,7 +10,7 @@ so where a session went is checked on the backends themselves, not only through 
   half as cn=admin (exact, also in upper case) or cn=operator,ou=admins (regex): every
   bind succeeds (pat and operator exist on one backend only), every session reads its
   backend's base entry, each backend's log shows exactly the binds of its pool from the
-  engine, /pe/backends and /pe/rules routes[0..2] moved by the session counts.
+  engine, /pe/backends and /pe/rules route_0..route_2 moved by the session counts.
 - Anonymous and unauthenticated simple binds: BindResponse 53 "anonymous bind refused
   by proxy policy" to ldapsearch, ldap3 and a raw socket; no backend sees the bind.
 - delete / moddn (not in allow_operations): 53 "operation <name> not allowed by proxy
@@ -397,10 +397,10 @@ def session_specs():
     specs = []
     for i in range(50):
         dn, pw = people[i % len(people)]
-        specs.append({"dn": dn, "pw": pw, "pool": "people", "rule": "routes[1]",
+        specs.append({"dn": dn, "pw": pw, "pool": "people", "rule": "route_1",
                       "only": [slapd.ONLY_BASE["be1"], slapd.ONLY_BASE["be2"]]})
         dn, pw = (admin_exact + admin_regex)[i % 4]
-        specs.append({"dn": dn, "pw": pw, "pool": "admin", "rule": "routes[0]" if i % 4 < 2 else "routes[2]",
+        specs.append({"dn": dn, "pw": pw, "pool": "admin", "rule": "route_0" if i % 4 < 2 else "route_2",
                       "only": [slapd.ONLY_BASE["be1"], slapd.ONLY_BASE["be2"]]})
     return specs
 
@@ -447,7 +447,7 @@ def test_bind_dn_routing_100_sessions(policy):
         want_rules[s["rule"]] = want_rules.get(s["rule"], 0) + 1
     rules = moved.wait_rules(want_rules)
     assert rules == want_rules, f"/pe/rules moved by {rules}, expected {want_rules}"
-    others = moved.rules("routes[3]", "default_pool", "refuse_anonymous", "operation_not_allowed", "malformed")
+    others = moved.rules("route_3", "default_pool", "refuse_anonymous", "operation_not_allowed", "malformed")
     assert not any(others.values()), f"rules that should not have moved: {others}"
     st = moved.stats("inspect_messages", "inspect_refuse", "inspect_malformed", "inspect_reset")
     assert st["inspect_messages"] >= 100 * 3, f"inspect_messages moved by {st['inspect_messages']}"
@@ -552,8 +552,8 @@ def test_first_operation_routing(policy):
                             "2 searches in be1's log")
         assert searches and len(searches) == 2, f"be1 saw searches {logs['be1'].ops('SRCH')}"
         assert not logs["be2"].ops("SRCH"), f"be2 saw searches: {logs['be2'].ops('SRCH')}"
-        rules = moved.wait_rules({"routes[3]": 3, "default_pool": 2})
-        assert rules == {"routes[3]": 3, "default_pool": 2}, f"/pe/rules moved by {rules}"
+        rules = moved.wait_rules({"route_3": 3, "default_pool": 2})
+        assert rules == {"route_3": 3, "default_pool": 2}, f"/pe/rules moved by {rules}"
     finally:
         for dn in dns:  # nothing should exist; make sure
             for n in tb.backend_names:
