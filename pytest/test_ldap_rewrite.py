@@ -14,13 +14,14 @@ plus 5 % loss and 5 % reorder on rx and tx, fixed seed).
 - /pe/rules rewrite and inspect_rewrite moved, nothing was reset or malformed; with the
   fault variant every fault_{rx,tx}_{lost,reordered} counter moved, without it none did.
 """
+import json
 import os
 import uuid
 
 import pytest
 
 from testbed import slapd
-from test_ldap_policy import CONFIG_DIR, Moved, SlapdLog, client, direct_has, rule_counts, wait_log
+from test_ldap_policy import CLIENT, CONFIG_DIR, PY, Moved, SlapdLog, client, direct_has, rule_counts, wait_log
 
 REWRITE_CONF = os.path.join(CONFIG_DIR, "ldap-rewrite.conf")
 REWRITE_FAULTS_CONF = os.path.join(CONFIG_DIR, "ldap-rewrite-faults.conf")
@@ -132,7 +133,15 @@ def test_writes_land_under_backend_suffix(tb, mode):
 def test_large_search_through_rewrite(tb, mode):
     base_client = slapd.BULK_BASE.replace(BACKEND_SUFFIX, CLIENT_SUFFIX)
     direct = client(tb, "dump", tb.backend_ip("be1"), "", "", slapd.BULK_BASE, timeout=120)
-    via = client(tb, "dump", tb.vip, "", "", base_client, timeout=180)
+    before = tb.stats()
+    r = tb.client([PY, "-c", CLIENT, "dump", tb.vip, "", "", base_client], timeout=180, check=False)
+    if r.returncode != 0:
+        after = tb.stats()
+        moved = {k: after[k] - before.get(k, 0) for k in after
+                 if k.startswith(("inspect", "stream", "fault", "rst", "drop")) and after[k] != before.get(k, 0)}
+        pytest.fail(f"ldap3 search through the rewrite failed: {r.stderr.strip().splitlines()[-1:]}; "
+                    f"counters moved: {moved}")
+    via = json.loads(r.stdout)
     assert direct["result"]["result"] == 0 and len(direct["entries"]) == slapd.BULK_COUNT + 1, direct["result"]
     size = sum(len(e[0]) + sum(len(v) // 2 for vs in e[1].values() for v in vs) for e in direct["entries"])
     assert size >= MIN_BYTES, f"the bulk subtree holds only {size} bytes"
@@ -146,7 +155,8 @@ def test_large_search_through_rewrite(tb, mode):
     assert not wrong, f"{len(wrong)} DNs not under the client suffix, first: {wrong[:3]}"
     want = {to_client(dn): attrs for dn, attrs in direct["entries"]}
     got = dict((dn, attrs) for dn, attrs in via["entries"])
-    assert set(got) == set(want), f"missing {sorted(set(want) - set(got))[:3]}, extra {sorted(set(got) - set(want))[:3]}"
+    assert set(got) == set(want), \
+        f"missing {sorted(set(want) - set(got))[:3]}, extra {sorted(set(got) - set(want))[:3]}"
     differ = [dn for dn in want if got[dn] != want[dn]]
     assert not differ, f"{len(differ)} entries differ from be1's, first {differ[0]}: {got[differ[0]]} != " \
                        f"{want[differ[0]]}"
