@@ -46,6 +46,7 @@ struct pe_stream_dir {
 	uint8_t mode;          /* enum pe_stream_mode */
 	uint8_t fin;           /* the sender's FIN was seen */
 	uint8_t fin_sent;      /* ... and sent on */
+	uint8_t dupacks;       /* the receiver's duplicate ACKs of out_una */
 };
 
 struct pe_stream {

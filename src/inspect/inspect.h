@@ -83,6 +83,7 @@ struct pe_inspect_result {
 	enum pe_verdict verdict;
 	int pool;               /* before binding: backend pool index, -1 for the default */
 	uint16_t rule;          /* which of the inspector's rules decided: counted per rule */
+	bool malformed;         /* the message breaks the protocol (counted as inspect_malformed) */
 	uint8_t n_edits;        /* REWRITE: edits sorted by off, not overlapping */
 	struct pe_inspect_edit edits[PE_INSPECT_MAX_EDITS];
 	const uint8_t *reply;   /* REFUSE: bytes for the sender (may be empty) */

@@ -188,6 +188,7 @@ rewrite(const struct pe_inspect_msg *m, const struct pe_ldap_msg *msg, struct pe
 		/* malformed inside (the framing and outer parse were fine), or no room */
 		r->verdict = PE_VERDICT_RESET;
 		r->rule = rule_of(RULE_MALFORMED);
+		r->malformed = n == -EBADMSG;
 		return;
 	}
 	r->verdict = PE_VERDICT_REWRITE;
@@ -211,6 +212,7 @@ ldap_inspect(const struct pe_inspect_msg *m, struct pe_inspect_result *r)
 	if (pe_ldap_msg_parse(m->data, m->len, &msg, NULL) < 0) {
 		r->verdict = PE_VERDICT_RESET;
 		r->rule = rule_of(RULE_MALFORMED);
+		r->malformed = true;
 		return;
 	}
 	if (m->from == PE_SIDE_CLIENT) {
@@ -220,6 +222,7 @@ ldap_inspect(const struct pe_inspect_msg *m, struct pe_inspect_result *r)
 			/* a response, or an operation RFC 4511 does not define, from a client */
 			r->verdict = PE_VERDICT_RESET;
 			r->rule = rule_of(RULE_MALFORMED);
+			r->malformed = true;
 			return;
 		}
 		if (!(conf->allow_ops & (UINT32_C(1) << msg.op.tag))) {

@@ -475,7 +475,13 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 			pe_tcp_opt_set_ts(opts, o, o->ts_val + c->d_ts, o->ts_ecr);
 	}
 	if (o->sack_off != PE_TCPOPT_ABSENT) {
-		if (!cf(c, to == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B))
+		/*
+		 * Stripped toward a side without SACK, and toward the sender of an
+		 * inspected direction: the blocks are about the engine's output,
+		 * which the engine retransmits itself; what the sender must hear of
+		 * is input the engine lacks (stream_send_ack).
+		 */
+		if (!cf(c, to == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B) || streamed(c, to))
 			pe_tcp_opt_strip(opts, o->sack_off, pe_tcp_opt_sack_len(o));
 		else if (c->st != NULL)
 			sack_map(c, to, opts, o);
@@ -547,6 +553,24 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 
 static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg,
 		const struct pe_tcp_opts *o);
+
+/*
+ * The window field toward @to, the sender of an inspected direction, to go
+ * with the acknowledgment dir[to].rcv_nxt: up to the receiver's right edge.
+ * The engine may have acknowledged held bytes beyond what the receiver has
+ * (stream_ack_held); the window shrinks by as much, so the sender may never
+ * send past what the receiver allows. Rounded up to a unit of the scale, as
+ * pe_tcp_win_rescale() does (in_window() allows for it).
+ */
+static uint16_t
+win_toward_sender(const struct pe_conn *c, enum pe_side to)
+{
+	const struct pe_conn_dir *d = &c->dir[to];
+	uint32_t room = pe_seq_gt(d->right, d->rcv_nxt) ? d->right - d->rcv_nxt : 0;
+	uint32_t unit = 1u << c->ws_out[to];
+
+	return (uint16_t)RTE_MIN((room + unit - 1) >> c->ws_out[to], (uint32_t)UINT16_MAX);
+}
 
 /*
  * The sequence number a relayed segment of @from carries. In an inspected
@@ -665,12 +689,20 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	ck = pe_csum_replace32(ck, tcp->sent_seq, v);
 	tcp->sent_seq = v;
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
-		v = rte_cpu_to_be_32(seq_in(c, to, seg->ack));
+		uint32_t a = seq_in(c, to, seg->ack);
+
+		/* never behind what the engine acknowledged itself (stream_ack_held) */
+		if (streamed(c, to) && pe_seq_lt(a, c->dir[to].rcv_nxt))
+			a = c->dir[to].rcv_nxt;
+		v = rte_cpu_to_be_32(a);
 		ck = pe_csum_replace32(ck, tcp->recv_ack, v);
 		tcp->recv_ack = v;
 	}
-	win = rte_cpu_to_be_16(pe_tcp_win_rescale(rte_be_to_cpu_16(tcp->rx_win),
-			c->ws_in[from], c->ws_out[to]));
+	if (streamed(c, to) && (seg->flags & RTE_TCP_ACK_FLAG))
+		win = rte_cpu_to_be_16(win_toward_sender(c, to));
+	else
+		win = rte_cpu_to_be_16(pe_tcp_win_rescale(rte_be_to_cpu_16(tcp->rx_win),
+				c->ws_in[from], c->ws_out[to]));
 	ck = pe_csum_replace16(ck, tcp->rx_win, win);
 	tcp->rx_win = win;
 	c->dir[to].win_to = rte_be_to_cpu_16(win);
@@ -961,9 +993,18 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ac
 	struct pe_stream_dir *d = &c->st->d[s];
 	struct rte_mbuf *m;
 
+	/* the receiver's third duplicate ACK: the first segment it lacks, at once (RFC 5681 §3.2) */
+	if (ack == d->out_una && d->out.n != 0) {
+		if (++d->dupacks == 3) {
+			PE_CNT_INC(&w->cnt, stream_fast_resent);
+			stream_resend(w, c, s, 0);
+		}
+		return;
+	}
 	if (!pe_seq_gt(ack, d->out_una) || pe_seq_gt(ack, d->out_nxt))
 		return;
 	d->out_una = ack;
+	d->dupacks = 0;
 	while ((m = d->out.head) != NULL && pe_seq_leq(out_end(m), ack))
 		rte_pktmbuf_free(pe_hold_pop(&d->out, out_len(m)));
 	pe_seq_map_retire(&d->map, ack);
@@ -1101,6 +1142,10 @@ stream_limit(struct pe_worker *w, struct pe_conn *c, enum pe_side s)
 {
 	struct pe_stream_dir *d = &c->st->d[s];
 
+	PE_LOG(DEBUG, proxy, "%s stream: message limit (message %u bytes, %u held in order, "
+			"%u segments beyond a gap, output %u unacknowledged): %s",
+			s == PE_SIDE_CLIENT ? "client" : "backend", d->msg_len, d->in_nxt - d->in_done,
+			d->ooo.n, d->out_nxt - d->out_una, pe_eng.cfg.inspect.on_limit_pass ? "pass" : "reset");
 	if (!pe_eng.cfg.inspect.on_limit_pass) {
 		PE_CNT_INC(&w->cnt, inspect_limit_reset);
 		return -1;
@@ -1189,6 +1234,64 @@ refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const s
 }
 
 /*
+ * ACK toward @side, the sender of an inspected direction, with SACK blocks
+ * (RFC 2018) for what the engine holds beyond a gap, the block holding
+ * @recent first: with them the sender retransmits the gap at once (RFC
+ * 6675) instead of after a timeout.
+ */
+static void
+stream_send_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side side, uint32_t recent)
+{
+	const struct pe_stream_dir *d = &c->st->d[side];
+	uint8_t opts[PE_TCPOPT_TS_ALIGNED_LEN + 4 + 8 * PE_TCPOPT_SACK_BLOCKS_MAX];
+	uint32_t blocks[8][2], t;
+	unsigned int n = 0, len = 0, i, k;
+	struct rte_mbuf *m;
+
+	if (ts_on(c, side))
+		len = (unsigned int)pe_tcp_opt_put_ts(opts, ts_toward(w, c, side), c->dir[side].ts_recent);
+	if (cf(c, side == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B)) {
+		/* the held segments (in sequence order) merged into ranges */
+		for (m = d->ooo.head; m != NULL; m = pe_hold_next(m)) {
+			struct pe_tcp_seg h;
+			uint32_t end;
+
+			seg_from_mbuf(m, &h);
+			end = h.seq + h.payload_len;
+			if (h.payload_len == 0)
+				continue;
+			if (n > 0 && pe_seq_leq(h.seq, blocks[n - 1][1])) {
+				if (pe_seq_gt(end, blocks[n - 1][1]))
+					blocks[n - 1][1] = end;
+				continue;
+			}
+			if (n == RTE_DIM(blocks))
+				break;
+			blocks[n][0] = h.seq;
+			blocks[n][1] = end;
+			n++;
+		}
+		/* the block holding the latest segment first (RFC 2018 §4) */
+		for (i = 1; i < n; i++) {
+			if (!pe_seq_in(recent, blocks[i][0], blocks[i][1]))
+				continue;
+			for (k = 0; k < 2; k++) {
+				t = blocks[0][k];
+				blocks[0][k] = blocks[i][k];
+				blocks[i][k] = t;
+			}
+			break;
+		}
+		len += (unsigned int)pe_tcp_opt_put_sack(opts + len, blocks,
+				RTE_MIN(n, (unsigned int)PE_TCPOPT_SACK_BLOCKS_MAX));
+	}
+	conn_send(w, c, side, seq_toward(c, side, false), c->dir[side].rcv_nxt, RTE_TCP_ACK_FLAG,
+			c->dir[side].win_to, opts, (uint8_t)len);
+}
+
+static void stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side);
+
+/*
  * Take the data of @seg (from @side, acceptable) into @side's stream:
  * consumed input again (a retransmission: answered with the kept output),
  * in order (held until it completes a message), or beyond a gap (held
@@ -1215,16 +1318,21 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 		return;
 	}
 	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4 ||
-			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit ||
-			d->ooo.n >= PE_HOLD_MAX_SEGS) {
+			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit) {
 		PE_CNT_INC(&w->cnt, drop_stream_full);
 		return;
 	}
 	if (pe_seq_gt(seg->seq, d->in_nxt)) {
+		/* never the segment that fills the gap: only those beyond it are limited */
+		if (d->ooo.n >= PE_HOLD_MAX_SEGS) {
+			PE_CNT_INC(&w->cnt, stream_ooo_drop);
+			return;
+		}
 		pe_hold_insert(&d->ooo, seg->m, seg->payload_len, seg->seq, end, held_seq);
 		seg->m = NULL;
 		PE_CNT_INC(&w->cnt, stream_ooo_held);
-		conn_send_ack(w, c, side, seq_toward(c, side, false));
+		stream_ack_held(w, c, side);
+		stream_send_ack(w, c, side, seg->seq);
 		return;
 	}
 	for (m = seg->m, seg->m = NULL; m != NULL; ) {
@@ -1248,6 +1356,31 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 		seg_from_mbuf(m, &s);
 		m = pe_hold_pop(&d->ooo, s.payload_len);
 	}
+}
+
+/*
+ * Acknowledge what @side's stream holds in order but cannot send on yet (an
+ * incomplete message). A sender retransmits from its oldest unacknowledged
+ * byte: were the held part not acknowledged, a segment lost in the middle of
+ * a message would never be retransmitted (the sender repeats the part the
+ * engine has) and the message would never complete. The engine keeps what it
+ * acknowledges until it becomes output and that output is acknowledged. The
+ * window keeps the receiver's right edge, so the sender may send no more
+ * than the receiver allows.
+ */
+static void
+stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
+{
+	const struct pe_stream_dir *d = &c->st->d[side];
+	struct pe_conn_dir *cd = &c->dir[side];
+
+	if (d->in_nxt == d->in_done || !pe_seq_gt(d->in_nxt, cd->rcv_nxt))
+		return;
+	cd->rcv_nxt = d->in_nxt;
+	cd->win_to = win_toward_sender(c, side);
+	PE_CNT_INC(&w->cnt, stream_held_acked);
+	if (d->ooo.n == 0)
+		conn_send_ack(w, c, side, seq_toward(c, side, false));
 }
 
 /*
@@ -1327,6 +1460,8 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		PE_CNT_INC(&w->cnt, inspect_messages);
 		if (r.rule < PE_INSPECT_MAX_RULES)
 			w->rule_hits[r.rule]++;
+		if (r.malformed)
+			PE_CNT_INC(&w->cnt, inspect_malformed);
 		if (side == PE_SIDE_CLIENT && !st->selected) {
 			st->selected = 1;
 			st->pool = (int8_t)(r.pool >= 0 && (unsigned int)r.pool < pe_eng.cfg.n_pools ?
@@ -1428,13 +1563,15 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 			return PE_FSM_SAME;
 		}
 		track(w, c, side, sc);
-		c->dir[to].win_to = pe_tcp_win_rescale(rte_be_to_cpu_16(seg->tcp->rx_win),
-				c->ws_in[side], c->ws_out[to]);
+		c->dir[to].win_to = streamed(c, to) ? win_toward_sender(c, to) :
+			pe_tcp_win_rescale(rte_be_to_cpu_16(seg->tcp->rx_win), c->ws_in[side], c->ws_out[to]);
 	}
 	stream_take(w, c, side, seg);
 	rc = stream_process(w, c, side);
 	if (rc > 0)
 		return PE_FSM_SAME;
+	if (rc == 0)
+		stream_ack_held(w, c, side);
 	if (rc < 0) {
 		PE_CNT_INC(&w->cnt, inspect_reset);
 		if (c->state == PE_CS_WAIT_DATA) {

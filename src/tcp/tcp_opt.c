@@ -108,6 +108,26 @@ pe_tcp_opt_put_ts(uint8_t *buf, uint32_t val, uint32_t ecr)
 }
 
 size_t
+pe_tcp_opt_put_sack(uint8_t *buf, const uint32_t blocks[][2], unsigned int n)
+{
+	unsigned int i;
+
+	if (n == 0)
+		return 0;
+	if (n > PE_TCPOPT_SACK_BLOCKS_MAX)
+		n = PE_TCPOPT_SACK_BLOCKS_MAX;
+	buf[0] = PE_TCPOPT_NOP;
+	buf[1] = PE_TCPOPT_NOP;
+	buf[2] = PE_TCPOPT_SACK;
+	buf[3] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		put32(&buf[4 + 8 * i], blocks[i][0]);
+		put32(&buf[8 + 8 * i], blocks[i][1]);
+	}
+	return 4 + 8 * n;
+}
+
+size_t
 pe_tcp_opt_build_syn(uint8_t *buf, const struct pe_tcp_opts *o)
 {
 	size_t n = 0;

@@ -63,6 +63,14 @@ size_t pe_tcp_opt_build_syn(uint8_t *buf, const struct pe_tcp_opts *o);
 /* Write NOP, NOP, TS(@val, @ecr): PE_TCPOPT_TS_ALIGNED_LEN bytes. */
 size_t pe_tcp_opt_put_ts(uint8_t *buf, uint32_t val, uint32_t ecr);
 
+/*
+ * Write NOP, NOP, SACK with @n blocks [left, right) (RFC 2018 §3), at most
+ * PE_TCPOPT_SACK_BLOCKS_MAX (3: what fits beside a timestamp): 4 + 8n bytes,
+ * 0 when @n is 0.
+ */
+#define PE_TCPOPT_SACK_BLOCKS_MAX 3
+size_t pe_tcp_opt_put_sack(uint8_t *buf, const uint32_t blocks[][2], unsigned int n);
+
 /* Rewrite the timestamp option found by pe_tcp_opt_parse() in place. */
 void pe_tcp_opt_set_ts(uint8_t *opts, const struct pe_tcp_opts *o, uint32_t val, uint32_t ecr);
 

@@ -226,11 +226,37 @@ test_window_rescale(void **state)
 	assert_int_equal(pe_tcp_win_rescale(0xffff, 14, 0), 0xffff);
 }
 
+/* SACK blocks the engine sends itself: written as RFC 2018 §3 says and parsed back */
+static void
+test_put_sack(void **state)
+{
+	const uint32_t blocks[4][2] = {
+		{ 100, 200 }, { 0xfffffff0u, 0x10 }, { 300, 400 }, { 500, 600 },
+	};
+	uint8_t buf[40];
+	struct pe_tcp_opts o;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(pe_tcp_opt_put_sack(buf, blocks, 0), 0);
+	n = pe_tcp_opt_put_ts(buf, 7, 8);
+	/* a fourth block does not fit beside the timestamp: three are written */
+	n += pe_tcp_opt_put_sack(buf + n, blocks, 4);
+	assert_int_equal(n, 12 + 4 + 24);
+	assert_int_equal(pe_tcp_opt_parse(buf, n, &o), 0);
+	assert_true(o.has_ts);
+	assert_int_equal(o.sack_blocks, 3);
+	assert_int_equal(pe_tcp_opt_sack_len(&o), 26);
+	assert_memory_equal(buf + 12, "\x01\x01\x05\x1a\x00\x00\x00\x64\x00\x00\x00\xc8", 12);
+	assert_memory_equal(buf + 24, "\xff\xff\xff\xf0\x00\x00\x00\x10", 8);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_linux_syn),
+		cmocka_unit_test(test_put_sack),
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_parse_duplicates),
 		cmocka_unit_test(test_build_syn_linux_order),
