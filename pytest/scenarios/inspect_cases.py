@@ -134,19 +134,22 @@ INSPECT_SCENARIOS = [
             counters(delta={"inspect_refuse": 1}),
         ]),
     Scenario("lines_incomplete_message_times_out", doc="""
-        Half a line and nothing more for inspect.hold_ms (1 s): on_limit reset, the client
-        gets a RST and no backend is contacted.""",
+        Half a line and nothing more for inspect.hold_ms (1 s): the engine acknowledges what it
+        holds, then on_limit reset: the client gets a RST and no backend is contacted.""",
         steps=handshake() + [
             send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 never ends"),
+            expect("client", "A", seq="synack.seq+1", ack="isn+14"),
             expect("client", "R", within=2.5),
             expect_none("backend", within=0.2),
             counters(delta={"inspect_limit_reset": 1}),
         ]),
     Scenario("lines_message_over_the_size_limit_resets", doc="""
-        4 x 1100 bytes without a newline pass inspect.max_message_bytes (4096): reset.""",
+        4 x 1100 bytes without a newline pass inspect.max_message_bytes (4096): reset. The
+        first three are acknowledged as they are held.""",
         steps=handshake() + [
-            send("client", "PA", seq=f"isn+1+{i * 1100}", ack="synack.seq+1", payload=b"x" * 1100)
-            for i in range(4)] + [
+            step for i in range(4) for step in
+            [send("client", "PA", seq=f"isn+1+{i * 1100}", ack="synack.seq+1", payload=b"x" * 1100)]
+            + ([expect("client", "A", ack=f"isn+1+{(i + 1) * 1100}")] if i < 3 else [])] + [
             expect("client", "R"),
             counters(delta={"inspect_limit_reset": 1}),
         ]),
@@ -158,10 +161,11 @@ INSPECT_SCENARIOS = [
             expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
             expect("client", "FA", seq=f"synack.seq+1+{len(SECRET_OUT)}"),
         ]),
-    Scenario("lines_sack_blocks_map_back_across_a_rewrite", doc="""
-        SACK on both sides: the client SACKs the line after a grown rewrite; the backend
-        gets the block in its own numbers, 4 bytes lower; the rewritten line itself is
-        acknowledged only once all 15 bytes are.""",
+    Scenario("lines_sack_toward_the_sender_is_the_engines_own", doc="""
+        SACK on both sides. A line arriving beyond a gap is held and SACKed to the backend by
+        the engine (so the backend resends the gap at once); the client's SACK blocks are about
+        the engine's output, which the engine resends itself: they never reach the backend.
+        A half line held in order is acknowledged by the engine.""",
         steps=[
             send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
             expect("client", "SA", ack="isn+1", capture_as="synack"),
@@ -175,17 +179,25 @@ INSPECT_SCENARIOS = [
             expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
             send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
             expect("client", "A", seq="synack.seq+1", ack=C_NXT),
-            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=SECRET_IN,
+            # "two" beyond a gap: held, SACKed
+            send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"two\n",
                  options=ts_opt(B_TS + 2, TS_SYN + 2)),
-            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT),
-            send("backend", "PA", seq=B_ISN + 12, ack=C_NXT, payload=b"next\n",
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 1, options_include=[("SAck", (B_ISN + 5, B_ISN + 9))]),
+            # the gap filled: both lines go on, in order
+            send("backend", "PA", seq=B_ISN + 1, ack=C_NXT, payload=b"one\n",
                  options=ts_opt(B_TS + 3, TS_SYN + 2)),
-            expect("client", "PA", seq="synack.seq+16", payload=b"next\n"),
+            expect("client", "PA", seq="synack.seq+1", payload=b"one\n"),
+            expect("client", "PA", seq="synack.seq+5", payload=b"two\n"),
+            # the client SACKs the second: the backend gets the ACK without the block
             send("client", "A", seq=C_NXT, ack="synack.seq+1",
                  options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
-                                                                  ("SAck", ("synack.seq+16", "synack.seq+21"))]),
-            expect("backend", "A", seq=C_NXT, ack=B_ISN + 1,
-                   options_include=[("SAck", (B_ISN + 12, B_ISN + 17))]),
+                                                                  ("SAck", ("synack.seq+5", "synack.seq+9"))]),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 1, options_exclude=["SAck"]),
+            # half a line, held in order: acknowledged by the engine
+            send("backend", "PA", seq=B_ISN + 9, ack=C_NXT, payload=b"hal",
+                 options=ts_opt(B_TS + 4, TS_SYN + 3)),
+            expect("backend", "A", seq=C_NXT, ack=B_ISN + 12),
+            counters(at_least={"stream_held_acked": 1, "stream_ooo_held": 1}),
         ]),
     Scenario("lines_retransmission_of_acknowledged_output_gets_an_ack", doc="""
         The client has all of the rewritten line and acknowledged it, but the backend missed

@@ -428,27 +428,6 @@ ecr_toward_backend(const struct pe_conn *c, uint32_t ecr)
 }
 
 /*
- * SACK blocks from @to's peer about the data @to sent, in the peer's view:
- * each edge back into @to's sequence space through its direction's map.
- */
-static void
-sack_map(const struct pe_conn *c, enum pe_side to, uint8_t *opts, const struct pe_tcp_opts *o)
-{
-	uint8_t *b = opts + o->sack_off + 2;
-	unsigned int i;
-
-	for (i = 0; i < o->sack_blocks * 2u; i++, b += 4) {
-		uint32_t v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-
-		v = seq_in(c, to, v);
-		b[0] = (uint8_t)(v >> 24);
-		b[1] = (uint8_t)(v >> 16);
-		b[2] = (uint8_t)(v >> 8);
-		b[3] = (uint8_t)v;
-	}
-}
-
-/*
  * Translate the options of a segment from @from in place: timestamps moved
  * into the receiver's view of its peer's clock, SACK blocks into the
  * receiver's sequence space; options the receiver did not negotiate are
@@ -483,8 +462,6 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 		 */
 		if (!cf(c, to == PE_SIDE_CLIENT ? PE_CF_SACK_C : PE_CF_SACK_B) || streamed(c, to))
 			pe_tcp_opt_strip(opts, o->sack_off, pe_tcp_opt_sack_len(o));
-		else if (c->st != NULL)
-			sack_map(c, to, opts, o);
 		else if (from == PE_SIDE_CLIENT)
 			pe_tcp_opt_sack_shift(opts, o, (uint32_t)-c->d_b2c);
 		else
