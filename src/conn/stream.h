@@ -20,10 +20,11 @@
  *                                   ^                                    ^
  *                                out_una                              out_nxt
  *
- * Nothing the sender sent is acknowledged to it before the receiver has
- * acknowledged the output it became (seq_map.h), so the sender keeps
- * retransmitting what is lost; the engine answers a retransmission of
- * consumed input with the kept output, byte for byte.
+ * The sender is told what the receiver acknowledged of the output, mapped
+ * back (seq_map.h), or, while a message is incomplete, what the engine holds
+ * in order (it keeps it until its output is acknowledged). The engine
+ * answers a retransmission of consumed input with the kept output, byte for
+ * byte.
  */
 enum pe_stream_mode {
 	PE_STREAM_INSPECT,     /* framed and inspected */

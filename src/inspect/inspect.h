@@ -8,9 +8,8 @@
  * An inspector sees each direction of a proxied connection as a sequence of
  * complete protocol messages. The engine does the framing with the
  * inspector's frame() (how long is the message that starts here?), holds
- * the segments of a message until it is complete (un-acknowledged, so the
- * sender keeps its copy), then calls inspect() with the message's bytes in
- * one contiguous buffer and applies the verdict:
+ * the segments of a message until it is complete, then calls inspect() with
+ * the message's bytes in one contiguous buffer and applies the verdict:
  *
  *   PASS         forward the message unchanged
  *   DROP         remove it from the stream: the receiver never sees it
