@@ -358,12 +358,20 @@ on_signal(int sig)
 	pe_eng.quit = 1;
 }
 
-/* An inspector's rules must fit the per-worker counters and be valid telemetry keys. */
+/*
+ * An inspector's state must fit the room each connection has, its rules the
+ * per-worker counters, and their names must be valid telemetry keys.
+ */
 static int
 check_rules(const struct pe_inspector *in)
 {
 	unsigned int r;
 
+	if (in->conn_state_size > PE_INSPECT_STATE_MAX) {
+		fprintf(stderr, "%s: inspector %s: %zu bytes of state per connection, at most %d\n",
+				opts.config_path, in->name, in->conn_state_size, PE_INSPECT_STATE_MAX);
+		return -1;
+	}
 	if (in->n_rules() > PE_INSPECT_MAX_RULES) {
 		fprintf(stderr, "%s: inspect: %u rules, at most %d\n", opts.config_path,
 				in->n_rules(), PE_INSPECT_MAX_RULES);
