@@ -211,4 +211,35 @@ INSPECT_SCENARIOS = [
             expect("backend", "A", seq=C_NXT, ack=B_ISN + 12),
             expect_none("client", within=0.2),
         ]),
+    Scenario("lines_client_sack_gets_the_hole_resent_at_once", doc="""
+        The client lost the first of three rewritten lines and SACKs the other two: the
+        engine resends the kept first line at once, from its own copy, without waiting for a
+        timeout or a retransmission from the backend; a second identical SACK resends nothing.""",
+        steps=[
+            send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
+            expect("client", "SA", ack="isn+1", capture_as="synack"),
+            send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=FIRST,
+                 options=ts_opt(TS_SYN + 2, "synack.tsval")),
+            expect("backend", "S", seq="isn", capture_as="bsyn"),
+            send("backend", "SA", seq=B_ISN, ack="isn+1",
+                 options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")),
+                          ("NOP", None), ("WScale", 7)]),
+            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
+            send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
+            expect("client", "A", seq="synack.seq+1", ack=C_NXT),
+        ] + [step for i, line in enumerate([SECRET_IN, b"two\n", b"three\n"]) for step in [
+            send("backend", "PA", seq=B_ISN + 1 + [0, 11, 15][i], ack=C_NXT, payload=line,
+                 options=ts_opt(B_TS + 2 + i, TS_SYN + 2)),
+            expect("client", "PA", payload=[SECRET_OUT, b"two\n", b"three\n"][i])]] + [
+            send("client", "A", seq=C_NXT, ack="synack.seq+1",
+                 options=ts_opt(TS_SYN + 3, "synack.tsval+4") + [("NOP", None), ("NOP", None),
+                                                                  ("SAck", ("synack.seq+16", "synack.seq+26"))]),
+            expect("client", "PA", seq="synack.seq+1", payload=SECRET_OUT, repeat=True, within=0.1),
+            send("client", "A", seq=C_NXT, ack="synack.seq+1",
+                 options=ts_opt(TS_SYN + 4, "synack.tsval+4") + [("NOP", None), ("NOP", None),
+                                                                  ("SAck", ("synack.seq+16", "synack.seq+26"))]),
+            expect_none("client", within=0.1),
+            counters(delta={"stream_sack_resent": 1}),
+        ]),
 ]

@@ -48,6 +48,7 @@ struct pe_stream_dir {
 	uint8_t fin;           /* the sender's FIN was seen */
 	uint8_t fin_sent;      /* ... and sent on */
 	uint8_t dupacks;       /* the receiver's duplicate ACKs of out_una */
+	uint32_t sack_resent;  /* kept output below this was resent in this loss episode */
 };
 
 struct pe_stream {

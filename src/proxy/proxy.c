@@ -471,7 +471,8 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 }
 
 /* Learn from a segment of @from what its peer may send next (ACK, window, timestamp). */
-static void stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ack);
+static void stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s,
+		const struct seg_ctx *sc);
 
 static void
 track(struct pe_worker *w, struct pe_conn *c, enum pe_side from, const struct seg_ctx *sc)
@@ -496,7 +497,7 @@ track(struct pe_worker *w, struct pe_conn *c, enum pe_side from, const struct se
 		if (wnd > peer->max_wnd)
 			peer->max_wnd = wnd;
 		if (streamed(c, other(from)) && c->state >= PE_CS_ESTABLISHED)
-			stream_acked(w, c, other(from), seg->ack);
+			stream_acked(w, c, other(from), sc);
 	}
 }
 
@@ -963,16 +964,63 @@ stream_arm_rto(struct pe_worker *w, struct pe_conn *c)
 		c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 }
 
-/* The receiver acknowledged output of @s's direction up to @ack: forget what it has. */
+/*
+ * The receiver's SACK blocks about @s's output (its own view: output
+ * sequence numbers): kept segments in the holes below the highest block are
+ * resent at once, each once per loss episode (RFC 6675, simplified: no pipe
+ * estimate; the receiver's window bounds what was sent anyway).
+ */
 static void
-stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t ack)
+stream_sack_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struct seg_ctx *sc)
 {
 	struct pe_stream_dir *d = &c->st->d[s];
+	const uint8_t *b = seg_opts(sc->seg) + sc->o.sack_off + 2;
+	uint32_t blk[4][2], high;
+	unsigned int n = sc->o.sack_blocks, i, sent = 0;
 	struct rte_mbuf *m;
 
+	if (sc->o.sack_off == PE_TCPOPT_ABSENT || n == 0 || n > RTE_DIM(blk))
+		return;
+	for (i = 0; i < n; i++, b += 8) {
+		blk[i][0] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+		blk[i][1] = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
+	}
+	high = d->out_una;
+	for (i = 0; i < n; i++)
+		if (pe_seq_gt(blk[i][1], high) && pe_seq_leq(blk[i][1], d->out_nxt))
+			high = blk[i][1];
+	for (m = d->out.head; m != NULL && sent < 8; m = pe_hold_next(m)) {
+		uint32_t a = out_hdr(m)->seq, e = out_end(m);
+		bool sacked = false;
+
+		if (pe_seq_leq(e, d->out_una) || pe_seq_lt(a, d->sack_resent))
+			continue;
+		if (pe_seq_geq(a, high))
+			break;
+		for (i = 0; i < n && !sacked; i++)
+			sacked = pe_seq_geq(a, blk[i][0]) && pe_seq_leq(e, blk[i][1]);
+		if (sacked)
+			continue;
+		PE_CNT_INC(&w->cnt, stream_sack_resent);
+		stream_tx(w, c, other(s), m);
+		d->sack_resent = e;
+		sent++;
+	}
+}
+
+/* The receiver acknowledged output of @s's direction up to @sc's ACK: forget what it has. */
+static void
+stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struct seg_ctx *sc)
+{
+	struct pe_stream_dir *d = &c->st->d[s];
+	uint32_t ack = sc->seg->ack;
+	struct rte_mbuf *m;
+
+	if (d->out.n != 0 && sc->o.sack_off != PE_TCPOPT_ABSENT)
+		stream_sack_resend(w, c, s, sc);
 	/* the receiver's third duplicate ACK: the first segment it lacks, at once (RFC 5681 §3.2) */
 	if (ack == d->out_una && d->out.n != 0) {
-		if (++d->dupacks == 3) {
+		if (++d->dupacks == 3 && pe_seq_geq(d->out_una, d->sack_resent)) {
 			PE_CNT_INC(&w->cnt, stream_fast_resent);
 			stream_resend(w, c, s, 0);
 		}
@@ -1644,7 +1692,9 @@ retransmit_held(struct pe_worker *w, struct pe_conn *c)
 	}
 	c->retx++;
 	if (c->st != NULL) {
-		/* like a TCP retransmission timeout: the first segment not acknowledged */
+		/* like a TCP retransmission timeout: the first segment not acknowledged, and a new loss episode */
+		c->st->d[PE_SIDE_CLIENT].sack_resent = c->st->d[PE_SIDE_CLIENT].out_una;
+		c->st->d[PE_SIDE_BACKEND].sack_resent = c->st->d[PE_SIDE_BACKEND].out_una;
 		stream_resend(w, c, PE_SIDE_CLIENT, 0);
 		stream_resend(w, c, PE_SIDE_BACKEND, 0);
 	}
@@ -1890,7 +1940,7 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		/* the backend's direction starts at its ISN, moved by d_b2c */
 		pe_seq_map_init(&b->map, c->d_b2c);
 		b->in_done = b->in_nxt = c->b_isn + 1;
-		b->out_nxt = b->out_una = c->e_isn + 1;
+		b->out_nxt = b->out_una = b->sack_resent = c->e_isn + 1;
 		if (streamed(c, PE_SIDE_CLIENT))
 			return stream_backend_up(w, c);
 	}
@@ -2059,7 +2109,7 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 			c->st->d[s].mode = pe_eng.inspector->inspects((enum pe_side)s) ?
 				PE_STREAM_INSPECT : PE_STREAM_OFF;
 		/* the engine's SYN to the backend reuses the client's ISN: d_c2b = 0 */
-		d->in_done = d->in_nxt = d->out_nxt = d->out_una = seg->seq;
+		d->in_done = d->in_nxt = d->out_nxt = d->out_una = d->sack_resent = seg->seq;
 	}
 	c->state = PE_CS_MAX; /* so that entering WAIT_DATA is a transition */
 	if (pe_conn_insert(w->conns, c, PE_SIDE_CLIENT) < 0) {
