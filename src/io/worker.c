@@ -73,7 +73,10 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 		w->msg_buf = rte_malloc_socket("pe_msg", w->msg_cap, 0, socket);
 		w->out_buf = rte_malloc_socket("pe_msg_out", w->out_cap, 0, socket);
 		w->scratch = rte_malloc_socket("pe_msg_scratch", w->scratch_cap, 0, socket);
-		if (w->msg_buf == NULL || w->out_buf == NULL || w->scratch == NULL)
+		/* segments of at least 524 payload bytes (MSS 536 with timestamps) */
+		w->emit_cap = (uint32_t)(w->out_cap / 524 + 2);
+		w->emit_ms = rte_malloc_socket("pe_emit", sizeof(w->emit_ms[0]) * w->emit_cap, 0, socket);
+		if (w->msg_buf == NULL || w->out_buf == NULL || w->scratch == NULL || w->emit_ms == NULL)
 			goto fail_inspect;
 	}
 	if (pe_eng.cfg.fault.enabled) {
@@ -85,6 +88,7 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 
 fail_fault:
 fail_inspect:
+	rte_free(w->emit_ms);
 	rte_free(w->msg_buf);
 	rte_free(w->out_buf);
 	rte_free(w->scratch);
@@ -93,9 +97,6 @@ fail_arp:
 	pe_port_alloc_destroy(w->ports);
 fail_ports:
 	pe_conn_table_destroy(w->conns);
-	rte_free(w->msg_buf);
-	rte_free(w->out_buf);
-	rte_free(w->scratch);
 fail_conns:
 	rte_free(w->txb);
 fail_txb:
@@ -115,6 +116,10 @@ pe_worker_destroy(struct pe_worker *w)
 	pe_arp_destroy(w->arp);
 	pe_port_alloc_destroy(w->ports);
 	pe_conn_table_destroy(w->conns);
+	rte_free(w->emit_ms);
+	rte_free(w->msg_buf);
+	rte_free(w->out_buf);
+	rte_free(w->scratch);
 	rte_free(w->txb);
 	rte_free(w);
 }

@@ -53,6 +53,8 @@ struct pe_worker {
 	uint8_t *out_buf;                 /* a message with its edits applied */
 	uint8_t *scratch;                 /* the inspector's replacement bytes and replies */
 	size_t msg_cap, out_cap, scratch_cap;
+	struct rte_mbuf **emit_ms;        /* the mbufs of one message's output, taken at once */
+	uint32_t emit_cap;
 	uint64_t rule_hits[PE_INSPECT_MAX_RULES];
 };
 

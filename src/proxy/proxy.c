@@ -1039,10 +1039,41 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 }
 
 /*
+ * Largest payload of a segment the engine makes toward @to: the receiver's
+ * MSS (before its SYN-ACK a backend's is unknown: 536, which every host
+ * takes), never more than the engine's own, nor than an mbuf holds with the
+ * largest headers; room for the timestamp when the client has them.
+ */
+static uint32_t
+stream_mss(const struct pe_conn *c, enum pe_side to)
+{
+	uint32_t room = rte_pktmbuf_data_room_size(pe_eng.pool) - RTE_PKTMBUF_HEADROOM -
+		(uint32_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + 60);
+	uint32_t mss;
+
+	if (to == PE_SIDE_BACKEND)
+		mss = c->state < PE_CS_ESTABLISHED ? PE_TCP_DEFAULT_MSS : c->b_mss;
+	else
+		mss = c->c_mss;
+	mss = RTE_MIN(RTE_MIN(mss, (uint32_t)pe_eng.cfg.tcp_mss), room);
+	if (cf(c, PE_CF_TS_C))
+		mss -= PE_TCPOPT_TS_ALIGNED_LEN;
+	return mss;
+}
+
+/* Output segments a message of @len bytes may become (a rewrite may double it): see stream_process. */
+static inline uint32_t
+stream_segs_max(uint32_t len)
+{
+	return (2 * len + 4096) / (PE_TCP_DEFAULT_MSS - PE_TCPOPT_TS_ALIGNED_LEN) + 2;
+}
+
+/*
  * Append @len bytes of output (and a FIN with @fin) to @s's direction: kept,
- * and sent when the receiver is connected. Whole or not at all: without
- * mbufs for every segment, -ENOBUFS, and the input stays held and is tried
- * again on the next segment (the sender retransmits it).
+ * and sent when the receiver is connected. Whole or not at all: every mbuf
+ * is taken first; without them, -ENOBUFS (stream_process checks the pool
+ * before a verdict, so this does not happen after one). No bytes and no FIN:
+ * nothing at all (a message rewritten to nothing).
  */
 static int
 stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_t *p,
@@ -1050,41 +1081,38 @@ stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_
 {
 	enum pe_side to = other(s);
 	struct pe_stream_dir *d = &c->st->d[s];
-	struct rte_mbuf *ms[64];
-	uint32_t mss, n, off, i, count;
+	uint32_t mss = stream_mss(c, to), n, i, count;
+	struct rte_mbuf **ms = w->emit_ms;
 
-	/* before its SYN-ACK the backend's MSS is unknown: the smallest every host takes */
-	if (to == PE_SIDE_BACKEND)
-		mss = c->state < PE_CS_ESTABLISHED ? PE_TCP_DEFAULT_MSS : c->b_mss;
-	else
-		mss = c->c_mss;
-	if (cf(c, PE_CF_TS_C))
-		mss -= PE_TCPOPT_TS_ALIGNED_LEN;
+	if (len == 0 && !fin)
+		return 0;
 	count = len == 0 ? 1 : (len + mss - 1) / mss;
-	/* this worker is the pool's only consumer: what is available now can be taken below */
-	if (rte_mempool_avail_count(pe_eng.pool) < count + PE_BURST)
+	if (count > w->emit_cap)
 		goto nobufs;
-	for (off = 0; off < count; off += n) {
-		n = RTE_MIN(count - off, (uint32_t)RTE_DIM(ms));
-		if (rte_pktmbuf_alloc_bulk(pe_eng.pool, ms, n) != 0)
+	for (i = 0; i < count; i += n) {
+		n = RTE_MIN(count - i, 64u);
+		if (rte_pktmbuf_alloc_bulk(pe_eng.pool, ms + i, n) != 0) {
+			rte_pktmbuf_free_bulk(ms, i);
 			goto nobufs;
-		/* more than 64 segments (a message over ~90 KB): in batches */
-		for (i = 0; i < n; i++) {
-			uint32_t at = (off + i) * mss, k = RTE_MIN(mss, len - at);
-			bool last = off + i == count - 1;
-			struct out_hdr *h = (struct out_hdr *)rte_pktmbuf_append(ms[i],
-					(uint16_t)(sizeof(*h) + k));
-
-			h->seq = d->out_nxt;
-			h->flags = RTE_TCP_ACK_FLAG | (last && len != 0 ? RTE_TCP_PSH_FLAG : 0) |
-				(last && fin ? RTE_TCP_FIN_FLAG : 0);
-			if (k != 0)
-				memcpy(h + 1, p + at, k);
-			d->out_nxt += k + ((h->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
-			pe_hold_append(&d->out, ms[i], k, d->out_nxt);
-			if (stream_connected(c, to))
-				stream_tx(w, c, to, ms[i]);
 		}
+	}
+	for (i = 0; i < count; i++) {
+		uint32_t at = i * mss, k = RTE_MIN(mss, len - at);
+		bool last = i == count - 1;
+		struct out_hdr *h = (struct out_hdr *)rte_pktmbuf_append(ms[i],
+				(uint16_t)(sizeof(*h) + k));
+
+		/* stream_mss() keeps every segment within the mbuf */
+		RTE_ASSERT(h != NULL);
+		h->seq = d->out_nxt;
+		h->flags = RTE_TCP_ACK_FLAG | (last && len != 0 ? RTE_TCP_PSH_FLAG : 0) |
+			(last && fin ? RTE_TCP_FIN_FLAG : 0);
+		if (k != 0)
+			memcpy(h + 1, p + at, k);
+		d->out_nxt += k + ((h->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+		pe_hold_append(&d->out, ms[i], k, d->out_nxt);
+		if (stream_connected(c, to))
+			stream_tx(w, c, to, ms[i]);
 	}
 	if (fin)
 		d->fin_sent = 1;
@@ -1471,6 +1499,15 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		}
 		if (avail < d->msg_len)
 			break;
+		/*
+		 * Room for whatever the verdict makes of it, before asking: a
+		 * message is inspected once, so its output must not fail after.
+		 * Without it, wait: the next segment or the timer tries again.
+		 */
+		if (rte_mempool_avail_count(pe_eng.pool) < stream_segs_max(d->msg_len) + PE_BURST) {
+			PE_CNT_INC(&w->cnt, drop_nombuf);
+			break;
+		}
 
 		msg = (struct pe_inspect_msg){
 			.data = pend_view(d, d->in_done, d->msg_len, w->msg_buf),
