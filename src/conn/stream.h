@@ -48,7 +48,9 @@ struct pe_stream_dir {
 	uint8_t fin;           /* the sender's FIN was seen */
 	uint8_t fin_sent;      /* ... and sent on */
 	uint8_t dupacks;       /* the receiver's duplicate ACKs of out_una */
+	uint16_t dup_win;      /* window field of the receiver's last ACK (as sent) */
 	uint32_t sack_resent;  /* kept output below this was resent in this loss episode */
+	uint32_t adv_right;    /* highest right edge offered to the sender (win_toward_sender) */
 };
 
 struct pe_stream {

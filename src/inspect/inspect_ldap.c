@@ -240,9 +240,9 @@ ldap_inspect(const struct pe_inspect_msg *m, struct pe_inspect_result *r)
 			route(&msg, r);
 		if (msg.op.tag == PE_LDAP_OP_EXTENDED_REQ && pe_ldap_is_starttls(m->data, m->len, &msg)) {
 			/* what follows the response is TLS: nothing more to read or rewrite */
+			/* counted as starttls even on a first message (its pool is chosen all the same) */
 			r->verdict = PE_VERDICT_PASSTHROUGH;
-			if (m->bound)
-				r->rule = rule_of(RULE_STARTTLS);
+			r->rule = rule_of(RULE_STARTTLS);
 			return;
 		}
 	}

@@ -237,9 +237,14 @@ conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 		break;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
-		c->rto_at = 0;
 		pe_hold_free(&c->hold);
+		/* output an inspected connection still owes its receiver keeps being resent */
+		if (next == PE_CS_RESET || c->st == NULL ||
+				c->st->d[0].out.n + c->st->d[1].out.n == 0)
+			c->rto_at = 0;
 		conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.linger_ms));
+		if (c->rto_at != 0 && c->rto_at < w->now + pe_ms_to_tsc(pe_eng.cfg.linger_ms))
+			conn_arm(c, c->rto_at > w->now ? c->rto_at - w->now : 0);
 		break;
 	default:
 		/* FIN_*: the timer armed in ESTABLISHED keeps running, unless held data is due */
@@ -510,6 +515,8 @@ track(struct pe_worker *w, struct pe_conn *c, enum pe_side from, const struct se
  * same allowance) and what the peer has sent. Blind segments outside are
  * dropped here, so they cannot corrupt what the engine tracks.
  */
+static uint32_t stream_right(const struct pe_conn *c, enum pe_side s);
+
 static bool
 in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *seg)
 {
@@ -518,9 +525,12 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 	uint32_t back = RTE_MAX(d->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
 	/* rescaling rounds a window up to one unit of the sender's scale */
 	uint32_t slack = 1u << c->ws_out[from];
-	uint32_t ack;
+	uint32_t right = d->right, ack;
 
-	if (pe_seq_gt(seg->seq, d->right + slack) || pe_seq_lt(end, d->rcv_nxt - back))
+	/* an inspected sender may fill what the engine offered it (win_toward_sender) */
+	if (streamed(c, from))
+		right = stream_right(c, from);
+	if (pe_seq_gt(seg->seq, right + slack) || pe_seq_lt(end, d->rcv_nxt - back))
 		return false;
 	if (!(seg->flags & RTE_TCP_ACK_FLAG))
 		return true;
@@ -533,6 +543,33 @@ static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg 
 		const struct pe_tcp_opts *o);
 
 /*
+ * The right edge of the window the sender @s of an inspected direction may
+ * fill: the receiver's, or while a message is incomplete, room for all of it
+ * (the engine holds it; a message larger than the receiver's window could
+ * otherwise never complete).
+ */
+static uint32_t
+sender_right(const struct pe_conn *c, enum pe_side s)
+{
+	const struct pe_stream_dir *d = &c->st->d[s];
+	uint32_t right = c->dir[s].right, need;
+
+	if (d->in_nxt == d->in_done || d->mode != PE_STREAM_INSPECT)
+		return right;
+	need = d->in_done + (d->msg_len != 0 ? d->msg_len : pe_eng.cfg.inspect.max_message_bytes);
+	return pe_seq_gt(need, right) ? need : right;
+}
+
+/* What an inspected sender @s may send up to: sender_right() or what it was offered before. */
+static uint32_t
+stream_right(const struct pe_conn *c, enum pe_side s)
+{
+	uint32_t right = sender_right(c, s);
+
+	return pe_seq_gt(c->st->d[s].adv_right, right) ? c->st->d[s].adv_right : right;
+}
+
+/*
  * The window field toward @to, the sender of an inspected direction, to go
  * with the acknowledgment dir[to].rcv_nxt: up to the receiver's right edge.
  * The engine may have acknowledged held bytes beyond what the receiver has
@@ -541,13 +578,20 @@ static void insert_ts(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg 
  * pe_tcp_win_rescale() does (in_window() allows for it).
  */
 static uint16_t
-win_toward_sender(const struct pe_conn *c, enum pe_side to)
+win_toward_sender(struct pe_conn *c, enum pe_side to)
 {
 	const struct pe_conn_dir *d = &c->dir[to];
-	uint32_t room = pe_seq_gt(d->right, d->rcv_nxt) ? d->right - d->rcv_nxt : 0;
+	struct pe_stream_dir *sd = &c->st->d[to];
+	uint32_t right = sender_right(c, to);
+	uint32_t room = pe_seq_gt(right, d->rcv_nxt) ? right - d->rcv_nxt : 0;
 	uint32_t unit = 1u << c->ws_out[to];
+	uint16_t win = (uint16_t)RTE_MIN((room + unit - 1) >> c->ws_out[to], (uint32_t)UINT16_MAX);
+	uint32_t adv = d->rcv_nxt + ((uint32_t)win << c->ws_out[to]);
 
-	return (uint16_t)RTE_MIN((room + unit - 1) >> c->ws_out[to], (uint32_t)UINT16_MAX);
+	/* the right edge the sender was offered: it may send up to there even after it shrinks */
+	if (pe_seq_gt(adv, sd->adv_right))
+		sd->adv_right = adv;
+	return win;
 }
 
 /*
@@ -1016,11 +1060,19 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 	uint32_t ack = sc->seg->ack;
 	struct rte_mbuf *m;
 
+	uint16_t win = sc->seg->tcp->rx_win;
+	bool pure = pe_tcp_seg_len(sc->seg) == 0 && win == d->dup_win;
+
+	d->dup_win = win;
 	if (d->out.n != 0 && sc->o.sack_off != PE_TCPOPT_ABSENT)
 		stream_sack_resend(w, c, s, sc);
-	/* the receiver's third duplicate ACK: the first segment it lacks, at once (RFC 5681 §3.2) */
+	/*
+	 * The receiver's third duplicate ACK (no data, same window: RFC 5681
+	 * §2): the first segment it lacks, at once (§3.2), unless its SACK
+	 * blocks had that resent already.
+	 */
 	if (ack == d->out_una && d->out.n != 0) {
-		if (++d->dupacks == 3 && pe_seq_geq(d->out_una, d->sack_resent)) {
+		if (pure && ++d->dupacks == 3 && pe_seq_geq(d->out_una, d->sack_resent)) {
 			PE_CNT_INC(&w->cnt, stream_fast_resent);
 			stream_resend(w, c, s, 0);
 		}
@@ -1030,6 +1082,9 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 		return;
 	d->out_una = ack;
 	d->dupacks = 0;
+	/* keeps the loss-episode mark within 2^31 of what is in flight */
+	if (pe_seq_lt(d->sack_resent, ack))
+		d->sack_resent = ack;
 	while ((m = d->out.head) != NULL && pe_seq_leq(out_end(m), ack))
 		rte_pktmbuf_free(pe_hold_pop(&d->out, out_len(m)));
 	pe_seq_map_retire(&d->map, ack);
@@ -1217,30 +1272,31 @@ stream_limit(struct pe_worker *w, struct pe_conn *c, enum pe_side s)
  * sent; the backend half is reset. The entry lingers (TIME_WAIT) to repeat
  * the reply until the client acknowledges it and to acknowledge its FIN.
  */
-static void
+static bool
 stream_refuse(struct pe_worker *w, struct pe_conn *c, const uint8_t *reply, uint32_t len)
 {
 	struct pe_stream *st = c->st;
 	struct rte_mbuf *m;
 	struct out_hdr *h;
 
+	/* a reply is one segment: longer ones (no LDAP error result is) are cut */
+	len = RTE_MIN(len, stream_mss(c, PE_SIDE_CLIENT));
+	m = rte_pktmbuf_alloc(pe_eng.pool);
+	if (m == NULL || (h = (struct out_hdr *)rte_pktmbuf_append(m,
+			(uint16_t)(sizeof(*h) + len))) == NULL) {
+		rte_pktmbuf_free(m);
+		PE_CNT_INC(&w->cnt, drop_nombuf);
+		return false;
+	}
 	PE_CNT_INC(&w->cnt, inspect_refuse);
 	st->reply_seq = seq_toward(c, PE_SIDE_CLIENT, false);
-	st->reply_len = RTE_MIN(len, (uint32_t)c->c_mss - PE_TCPOPT_TS_ALIGNED_LEN);
+	st->reply_len = len;
 	st->client_end = st->d[PE_SIDE_CLIENT].in_nxt;
 	if (cf(c, PE_CF_BACKEND_KEY) && c->state >= PE_CS_ESTABLISHED)
 		conn_rst(w, c, PE_SIDE_BACKEND);
 	conn_unbind(w, c);
 	conn_set_state(w, c, PE_CS_TIME_WAIT);
 	st->refused = 1;
-	m = rte_pktmbuf_alloc(pe_eng.pool);
-	if (m == NULL || (h = (struct out_hdr *)rte_pktmbuf_append(m,
-			(uint16_t)(sizeof(*h) + st->reply_len))) == NULL) {
-		rte_pktmbuf_free(m);
-		PE_CNT_INC(&w->cnt, drop_nombuf);
-		conn_rst(w, c, PE_SIDE_CLIENT);
-		return;
-	}
 	h->seq = st->reply_seq;
 	h->flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG;
 	memcpy((struct out_hdr *)h + 1, reply, st->reply_len);
@@ -1250,12 +1306,14 @@ stream_refuse(struct pe_worker *w, struct pe_conn *c, const uint8_t *reply, uint
 	c->retx = 0;
 	c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 	conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms));
+	return true;
 }
 
 /* A segment after a refusal. Returns nothing: @c may be gone. */
 static void
-refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const struct pe_tcp_seg *seg)
+refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const struct seg_ctx *sc)
 {
+	const struct pe_tcp_seg *seg = sc->seg;
 	struct pe_stream *st = c->st;
 	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
 	uint32_t fin_acked = st->reply_seq + st->reply_len + 1;
@@ -1272,6 +1330,9 @@ refused_input(struct pe_worker *w, struct pe_conn *c, enum pe_side side, const s
 		PE_CNT_INC(&w->cnt, drop_tcp_state);
 		return;
 	}
+	/* the client still acknowledging what the backend sent before the refusal */
+	if ((seg->flags & RTE_TCP_ACK_FLAG) && st->d[PE_SIDE_BACKEND].out.n != 0)
+		stream_acked(w, c, PE_SIDE_BACKEND, sc);
 	if ((seg->flags & RTE_TCP_ACK_FLAG) && seg->ack == fin_acked && c->hold.n != 0) {
 		pe_hold_free(&c->hold);
 		c->rto_at = 0;
@@ -1342,13 +1403,52 @@ stream_send_ack(struct pe_worker *w, struct pe_conn *c, enum pe_side side, uint3
 			c->dir[side].win_to, opts, (uint8_t)len);
 }
 
-static void stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side);
+static bool stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side, uint32_t recent);
 
 /*
  * Take the data of @seg (from @side, acceptable) into @side's stream:
  * consumed input again (a retransmission: answered with the kept output),
  * in order (held until it completes a message), or beyond a gap (held
  * aside, and a duplicate ACK asks the sender for the missing part).
+ */
+/*
+ * Hold @m, the in-order segment ending at @end, in @d's pend list: its
+ * payload is copied onto the held segment before it when that one ends where
+ * it starts and has room, so small segments do not take an mbuf each (a
+ * sender trickling one byte per segment would empty the pool).
+ */
+static void
+pend_append(struct pe_stream_dir *d, struct rte_mbuf *m, const struct pe_tcp_seg *s, uint32_t end)
+{
+	struct rte_mbuf *t = d->pend.tail;
+	uint32_t len = end - s->seq;
+	struct pe_tcp_seg ts;
+	uint8_t *dst;
+
+	if (t != NULL && len <= rte_pktmbuf_tailroom(t)) {
+		seg_from_mbuf(t, &ts);
+		if (ts.seq + ts.payload_len == s->seq && (dst = (uint8_t *)rte_pktmbuf_append(t,
+				(uint16_t)len)) != NULL) {
+			memcpy(dst, (const uint8_t *)s->tcp + s->hdr_len, len);
+			ts.ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(
+					ts.ip->total_length) + len));
+			d->pend.bytes += len;
+			d->pend.end = end;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	/* held for its payload only: bytes past @end (after a FIN) are never read */
+	pe_hold_append(&d->pend, m, len, end);
+}
+
+/*
+ * Take the data of @seg (from @side, acceptable) into @side's stream:
+ * consumed input again (a retransmission: answered with the kept output),
+ * held bytes again (the engine's ACK of them was lost: ACKed again), in
+ * order (held until it completes a message), or beyond a gap (held aside,
+ * and an ACK with SACK blocks asks the sender for the missing part).
+ * Nothing after the sender's FIN is taken.
  */
 static void
 stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe_tcp_seg *seg)
@@ -1358,20 +1458,20 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 	uint32_t limit = RTE_MAX(pe_eng.cfg.hold_max_bytes, pe_eng.cfg.inspect.max_message_bytes);
 	struct rte_mbuf *m;
 
-	if (pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && !d->fin)) {
-		/*
-		 * A retransmission of what became output (or of the FIN sent on):
-		 * the same output; if the receiver has it all, the sender missed
-		 * its ACK: an ACK.
-		 */
-		if ((pe_seq_lt(seg->seq, d->in_done) || (d->fin_sent && (seg->flags & RTE_TCP_FIN_FLAG))) &&
-				stream_resend(w, c, side, seg->payload_len) == 0 &&
-				c->state >= PE_CS_ESTABLISHED)
-			conn_send_ack(w, c, side, seq_toward(c, side, false));
+	if ((pe_seq_leq(end, d->in_nxt) && !(seg->flags & RTE_TCP_FIN_FLAG && !d->fin)) ||
+			(d->fin && pe_seq_geq(seg->seq, d->fin_at) && seg->payload_len != 0)) {
+		if (pe_seq_lt(seg->seq, d->in_done) || (d->fin_sent && (seg->flags & RTE_TCP_FIN_FLAG))) {
+			/* the same output again; if the receiver has it all, the sender missed its ACK */
+			if (stream_resend(w, c, side, seg->payload_len) == 0 && c->state >= PE_CS_ESTABLISHED)
+				stream_send_ack(w, c, side, seg->seq);
+		} else {
+			stream_send_ack(w, c, side, seg->seq);
+		}
 		return;
 	}
 	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4 ||
-			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit) {
+			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit ||
+			d->pend.n + d->ooo.n >= PE_HOLD_MAX_SEGS + 2 * limit / 1024) {
 		PE_CNT_INC(&w->cnt, drop_stream_full);
 		return;
 	}
@@ -1384,21 +1484,25 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 		pe_hold_insert(&d->ooo, seg->m, seg->payload_len, seg->seq, end, held_seq);
 		seg->m = NULL;
 		PE_CNT_INC(&w->cnt, stream_ooo_held);
-		stream_ack_held(w, c, side);
-		stream_send_ack(w, c, side, seg->seq);
+		if (!stream_ack_held(w, c, side, seg->seq))
+			stream_send_ack(w, c, side, seg->seq);
 		return;
 	}
 	for (m = seg->m, seg->m = NULL; m != NULL; ) {
 		struct pe_tcp_seg s;
+		uint32_t e;
 
 		seg_from_mbuf(m, &s);
 		if (s.flags & RTE_TCP_FIN_FLAG && !d->fin) {
 			d->fin = 1;
 			d->fin_at = s.seq + s.payload_len;
 		}
-		if (pe_seq_gt(s.seq + s.payload_len, d->in_nxt)) {
-			pe_hold_append(&d->pend, m, s.payload_len, s.seq + s.payload_len);
-			d->in_nxt = s.seq + s.payload_len;
+		e = s.seq + s.payload_len;
+		if (d->fin && pe_seq_gt(e, d->fin_at))
+			e = d->fin_at;
+		if (pe_seq_gt(e, d->in_nxt)) {
+			pend_append(d, m, &s, e);
+			d->in_nxt = e;
 		} else {
 			rte_pktmbuf_free(m);
 		}
@@ -1421,19 +1525,19 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
  * window keeps the receiver's right edge, so the sender may send no more
  * than the receiver allows.
  */
-static void
-stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
+static bool
+stream_ack_held(struct pe_worker *w, struct pe_conn *c, enum pe_side side, uint32_t recent)
 {
 	const struct pe_stream_dir *d = &c->st->d[side];
 	struct pe_conn_dir *cd = &c->dir[side];
 
 	if (d->in_nxt == d->in_done || !pe_seq_gt(d->in_nxt, cd->rcv_nxt))
-		return;
+		return false;
 	cd->rcv_nxt = d->in_nxt;
 	cd->win_to = win_toward_sender(c, side);
 	PE_CNT_INC(&w->cnt, stream_held_acked);
-	if (d->ooo.n == 0)
-		conn_send_ack(w, c, side, seq_toward(c, side, false));
+	stream_send_ack(w, c, side, recent);
+	return true;
 }
 
 /*
@@ -1472,10 +1576,13 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 
 			n = RTE_MIN(avail, max);
 			p = pend_view(d, d->in_done, (uint32_t)n, w->msg_buf);
+			len = 0;
 			rc = in->frame(p, (size_t)n, &len, &rule);
-			if (rc == -EBADMSG) {
+			if (rc != 0 && rc != -EAGAIN) {
+				/* -EBADMSG, or anything an inspector should not return: no message here */
 				PE_CNT_INC(&w->cnt, inspect_malformed);
-				w->rule_hits[rule]++;
+				if (rule < PE_INSPECT_MAX_RULES)
+					w->rule_hits[rule]++;
 				return -1;
 			}
 			if (rc == -EAGAIN) {
@@ -1559,9 +1666,8 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 			pe_seq_map_add(&d->map, d->in_done, d->in_done + msg.len, out_a, out_a);
 			break;
 		case PE_VERDICT_REFUSE:
-			if (side == PE_SIDE_CLIENT) {
+			if (side == PE_SIDE_CLIENT && stream_refuse(w, c, r.reply, r.reply_len)) {
 				pend_consume(d, msg.len);
-				stream_refuse(w, c, r.reply, r.reply_len);
 				return 1;
 			}
 			return -1;   /* a refusal toward a backend is a reset */
@@ -1601,12 +1707,13 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 	enum pe_side to = other(side);
 	uint32_t out_before = st->d[side].out_nxt, ack_before = c->dir[to].rcv_nxt;
 	uint16_t win_before = c->dir[to].win_to;
+	bool fin_before = st->d[side].fin_sent;
 	int rc;
 
 	if (c->state < PE_CS_ESTABLISHED) {
 		/* as for held data: it must ACK the cookie and lie in the window offered */
 		if (!(seg->flags & RTE_TCP_ACK_FLAG) || seg->ack != c->e_isn + 1 ||
-				!pe_seq_in(seg->seq, c->c_isn + 1, c->dir[PE_SIDE_CLIENT].right + 1)) {
+				!pe_seq_in(seg->seq, c->c_isn + 1, stream_right(c, side) + 1)) {
 			PE_CNT_INC(&w->cnt, drop_out_of_window);
 			return PE_FSM_SAME;
 		}
@@ -1633,7 +1740,7 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 	if (rc > 0)
 		return PE_FSM_SAME;
 	if (rc == 0)
-		stream_ack_held(w, c, side);
+		stream_ack_held(w, c, side, seg->seq);
 	if (rc < 0) {
 		PE_CNT_INC(&w->cnt, inspect_reset);
 		if (c->state == PE_CS_WAIT_DATA) {
@@ -1663,10 +1770,20 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 			(c->dir[to].rcv_nxt != ack_before || c->dir[to].win_to != win_before))
 		conn_send_ack(w, c, to, seq_toward(c, to, false));
 	conn_arm_relaying(w, c);
-	return tr->next;
+	/*
+	 * The state follows the FIN the receiver got, not the one the sender
+	 * sent: it may wait behind a gap or an incomplete message, and leave
+	 * with a later data segment.
+	 */
+	if (!fin_before && st->d[side].fin_sent)
+		return pe_fsm[c->state][side][PE_EV_FIN].next;
+	return (seg->flags & RTE_TCP_FIN_FLAG) ? PE_FSM_SAME : tr->next;
 }
 
-/* A message not complete within inspect.hold_ms (timer). 0, or -1 when @c is gone. */
+/*
+ * A message not complete within inspect.hold_ms (timer). 0; 1 when @c's
+ * state changed (its timer is armed for it); -1 when @c is gone.
+ */
 static int
 stream_timeout(struct pe_worker *w, struct pe_conn *c)
 {
@@ -1683,7 +1800,7 @@ stream_timeout(struct pe_worker *w, struct pe_conn *c)
 			rc = stream_process(w, c, (enum pe_side)s);
 	}
 	if (rc > 0)
-		return 0;
+		return 1;   /* refused: stream_refuse() set the state and the timer */
 	if (rc < 0) {
 		PE_CNT_INC(&w->cnt, inspect_reset);
 		conn_abort_both(w, c);
@@ -1692,7 +1809,7 @@ stream_timeout(struct pe_worker *w, struct pe_conn *c)
 			return -1;
 		}
 		conn_set_state(w, c, PE_CS_RESET);
-		return 0;
+		return 1;
 	}
 	if (c->state == PE_CS_WAIT_DATA && c->st->selected) {
 		if (!bind_backend(w, c)) {
@@ -1701,6 +1818,7 @@ stream_timeout(struct pe_worker *w, struct pe_conn *c)
 			return -1;
 		}
 		conn_set_state(w, c, PE_CS_CONNECTING);
+		return 1;
 	}
 	return 0;
 }
@@ -1750,11 +1868,22 @@ refused_timer(struct pe_worker *w, struct pe_conn *c)
 	uint64_t linger = pe_ms_to_tsc(pe_eng.cfg.linger_ms);
 
 	if (w->now >= c->rto_at) {
+		struct pe_stream *st = c->st;
+
 		if (c->retx >= pe_eng.cfg.tcp_retries || c->hold.head == NULL) {
+			/* the client never took the reply: a RST where it may be, before and after it */
+			if (c->hold.head != NULL) {
+				conn_send(w, c, PE_SIDE_CLIENT, st->reply_seq, 0, RTE_TCP_RST_FLAG, 0, NULL, 0);
+				conn_send(w, c, PE_SIDE_CLIENT, st->reply_seq + st->reply_len + 1, 0,
+						RTE_TCP_RST_FLAG, 0, NULL, 0);
+				PE_CNT_ADD(&w->cnt, rst_sent, 2);
+			}
 			conn_free(w, c);
 			return;
 		}
 		c->retx++;
+		/* what the backend sent before the refusal and the client lacks, then the reply */
+		stream_resend(w, c, PE_SIDE_BACKEND, 0);
 		stream_tx(w, c, PE_SIDE_CLIENT, c->hold.head);
 		c->rto_at = w->now + (pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) << RTE_MIN(c->retx, 6u));
 		c->last_seen = w->now;
@@ -1787,6 +1916,11 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 			refused_timer(w, c);
 			return;
 		}
+		if (c->st != NULL && c->rto_at != 0 && w->now >= c->rto_at) {
+			/* kept output still unacknowledged after both FINs */
+			retransmit_held(w, c);
+			return;
+		}
 		/* linger measured from the last segment: a peer still retransmitting keeps it */
 		if (w->now - c->last_seen < pe_ms_to_tsc(pe_eng.cfg.linger_ms)) {
 			conn_arm(c, c->last_seen + pe_ms_to_tsc(pe_eng.cfg.linger_ms) - w->now);
@@ -1799,7 +1933,7 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 			retransmit_held(w, c);
 			return;
 		}
-		if (c->st != NULL && stream_timeout(w, c) < 0)
+		if (c->st != NULL && stream_timeout(w, c) != 0)
 			return;
 		/* idle: traffic only stamps last_seen, the timer re-arms itself lazily */
 		if (w->now - c->last_seen < idle) {
@@ -1911,7 +2045,9 @@ static int
 stream_backend_up(struct pe_worker *w, struct pe_conn *c)
 {
 	c->state = PE_CS_ESTABLISHED;   /* so that the output is sent (entered properly by the caller) */
-	stream_resend(w, c, PE_SIDE_CLIENT, UINT32_MAX);
+	/* nothing to send (the first message was dropped): the SYN-ACK still wants its ACK */
+	if (stream_resend(w, c, PE_SIDE_CLIENT, UINT32_MAX) == 0)
+		conn_send_ack(w, c, PE_SIDE_BACKEND, seq_toward(c, PE_SIDE_BACKEND, false));
 	c->state = PE_CS_CONNECTING;
 	c->retx = 0;
 	c->rto_at = 0;
@@ -1978,6 +2114,7 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		pe_seq_map_init(&b->map, c->d_b2c);
 		b->in_done = b->in_nxt = c->b_isn + 1;
 		b->out_nxt = b->out_una = b->sack_resent = c->e_isn + 1;
+		b->adv_right = bd->right;
 		if (streamed(c, PE_SIDE_CLIENT))
 			return stream_backend_up(w, c);
 	}
@@ -2147,6 +2284,7 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 				PE_STREAM_INSPECT : PE_STREAM_OFF;
 		/* the engine's SYN to the backend reuses the client's ISN: d_c2b = 0 */
 		d->in_done = d->in_nxt = d->out_nxt = d->out_una = d->sack_resent = seg->seq;
+		d->adv_right = c->dir[PE_SIDE_CLIENT].right;
 	}
 	c->state = PE_CS_MAX; /* so that entering WAIT_DATA is a transition */
 	if (pe_conn_insert(w->conns, c, PE_SIDE_CLIENT) < 0) {
@@ -2240,7 +2378,8 @@ run_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct seg
 		}
 		if (sc->o.has_ts && ts_on(c, PE_SIDE_BACKEND))
 			c->dir[PE_SIDE_BACKEND].ts_recent = sc->o.ts_val;
-		conn_send_ack(w, c, PE_SIDE_BACKEND, c->dir[PE_SIDE_CLIENT].nxt);
+		conn_send_ack(w, c, PE_SIDE_BACKEND, streamed(c, PE_SIDE_CLIENT) ?
+				seq_toward(c, PE_SIDE_BACKEND, false) : c->dir[PE_SIDE_CLIENT].nxt);
 		return PE_FSM_SAME;
 	case PE_ACT_FAILOVER:
 		/* in SYN-SENT only a RST that acknowledges our SYN is acceptable (RFC 9293) */
@@ -2320,7 +2459,7 @@ pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg)
 	tr = &pe_fsm[c->state][side][pe_fsm_classify(seg->flags, seg->payload_len)];
 	if (unlikely(c->st != NULL)) {
 		if (c->st->refused) {
-			refused_input(w, c, side, seg);
+			refused_input(w, c, side, &sc);
 			goto out;
 		}
 		if (streamed(c, side) && (seg->payload_len != 0 || (seg->flags & RTE_TCP_FIN_FLAG)) &&

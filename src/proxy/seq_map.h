@@ -25,8 +25,12 @@
  * retransmitting until the receiver really has the bytes.
  *
  * Edits are kept until the receiver acknowledges past them
- * (pe_seq_map_retire); when PE_SEQ_MAP_EDITS are live, a new edit is merged
- * into the newest one (coarser acknowledgments, still never too much).
+ * (pe_seq_map_retire). When PE_SEQ_MAP_EDITS are live, a new edit is merged
+ * into the newest one: inside the merged span an acknowledgment maps
+ * linearly, which may run ahead of the receiver by what the merged edits
+ * grew (never past the span's end before all its output is acknowledged).
+ * The engine holds all output it made, so it resends what the sender
+ * believes delivered (stream.h).
  */
 
 #include <stdbool.h>

@@ -818,8 +818,8 @@ static void
 test_ldap_starttls(void **state)
 {
 	(void)state;
-	/* first message: routed (default pool), and the rule is the routing one */
-	route_case(X_STARTTLS, false, PE_VERDICT_PASSTHROUGH, P_OPS, M_DEFAULT);
+	/* first message: routed (default pool), counted as starttls */
+	route_case(X_STARTTLS, false, PE_VERDICT_PASSTHROUGH, P_OPS, M_STARTTLS);
 	route_case(X_STARTTLS, true, PE_VERDICT_PASSTHROUGH, -1, M_STARTTLS);
 	/* another extended operation is no StartTLS */
 	route_case(X_WHOAMI, true, PE_VERDICT_PASS, -1, M_PASS);
@@ -987,7 +987,7 @@ test_open_anonymous(void **state)
 	route_case(B_UNAUTH, false, PE_VERDICT_PASS, -1, O_DEFAULT);
 	route_case(B_ANON, true, PE_VERDICT_PASS, -1, O_PASS);
 	route_case(B_ADMIN, false, PE_VERDICT_PASS, -1, O_DEFAULT);
-	route_case(X_STARTTLS, false, PE_VERDICT_PASSTHROUGH, -1, O_DEFAULT);
+	route_case(X_STARTTLS, false, PE_VERDICT_PASSTHROUGH, -1, O_STARTTLS);
 	route_case(X_STARTTLS, true, PE_VERDICT_PASSTHROUGH, -1, O_STARTTLS);
 }
 
