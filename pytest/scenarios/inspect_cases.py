@@ -242,4 +242,26 @@ INSPECT_SCENARIOS = [
             expect_none("client", within=0.1),
             counters(delta={"stream_sack_resent": 1}),
         ]),
+    Scenario("lines_held_bytes_retransmitted_are_acked_again", doc="""
+        The engine's ACK of half a line is lost: the client retransmits the half, and the
+        engine ACKs it again (a sender in loss recovery waits for that ACK).""",
+        steps=handshake() + [
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 he"),
+            expect("client", "A", seq="synack.seq+1", ack="isn+6"),
+            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=b"p1 he"),
+            expect("client", "A", seq="synack.seq+1", ack="isn+6"),
+            send("client", "PA", seq="isn+6", ack="synack.seq+1", payload=b"llo\n"),
+            expect("backend", "S", seq="isn", backend="be1"),
+        ]),
+    Scenario("lines_nothing_after_the_fin_is_taken", doc="""
+        Bytes a client sends after its own FIN are not inspected nor sent on; the FIN is.""",
+        steps=established() + [
+            send("client", "FPA", seq=C_NXT, ack="synack.seq+1", payload=b"bye\n"),
+            expect("backend", "PA", seq=C_NXT, payload=b"bye\n"),
+            expect("backend", "FA", seq=f"{C_NXT}+4"),
+            send("backend", "A", seq=B_ISN + 1, ack=f"{C_NXT}+5"),
+            expect("client", "A", seq="synack.seq+1", ack=f"{C_NXT}+5"),
+            send("client", "PA", seq=f"{C_NXT}+5", ack="synack.seq+1", payload=b"p1 sneaky\n"),
+            expect_none("backend", within=0.3),
+        ]),
 ]
