@@ -130,6 +130,28 @@ def test_writes_land_under_backend_suffix(tb, mode):
                    "-w", slapd.ROOT_PW, backend_dn], check=False)
 
 
+def test_large_request_through_rewrite(tb, mode):
+    """A 150 KB modify (one LDAP message, more than the backend's first receive window):
+    held whole by the engine, rewritten, and the value lands on be1 intact."""
+    uid = f"big-{uuid.uuid4().hex[:10]}"
+    client_dn = f"uid={uid},ou=people,{CLIENT_SUFFIX}"
+    backend_dn = to_backend(client_dn)
+    value = "".join(chr(0x41 + (i * 7) % 26) for i in range(150 * 1024))
+    auth = ["-x", "-o", "nettimeout=10", "-H", f"ldap://{tb.vip}", "-D", CLIENT_ADMIN, "-w", slapd.ROOT_PW]
+    try:
+        r = tb.client(["ldapadd", *auth], input=f"dn: {client_dn}\nobjectClass: inetOrgPerson\nuid: {uid}\n"
+                      f"cn: Big\nsn: Big\n", check=False)
+        assert r.returncode == 0, f"ldapadd through the rewrite: rc={r.returncode} {r.stderr!r}"
+        r = tb.client(["ldapmodify", *auth], input=f"dn: {client_dn}\nchangetype: modify\nreplace: description\n"
+                      f"description: {value}\n", check=False, timeout=60)
+        assert r.returncode == 0, f"150 KB ldapmodify through the rewrite: rc={r.returncode} {r.stderr!r}"
+        direct = search(tb, tb.backend_ip("be1"), backend_dn, "description", scope="base")
+        assert f"description: {value}\n" in direct, f"be1 has not the 150 KB value: {len(direct)} bytes"
+    finally:
+        tb.client(["ldapdelete", "-x", "-H", f"ldap://{tb.backend_ip('be1')}", "-D", slapd.ROOT_DN,
+                   "-w", slapd.ROOT_PW, backend_dn], check=False)
+
+
 def test_large_search_through_rewrite(tb, mode):
     base_client = slapd.BULK_BASE.replace(BACKEND_SUFFIX, CLIENT_SUFFIX)
     direct = client(tb, "dump", tb.backend_ip("be1"), "", "", slapd.BULK_BASE, timeout=120)

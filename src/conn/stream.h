@@ -39,6 +39,8 @@ struct pe_stream_dir {
 	uint32_t fin_at;       /* sequence number of the sender's FIN (valid if fin) */
 	uint32_t out_nxt;      /* next output sequence number */
 	uint32_t out_una;      /* the receiver's highest acknowledgment of output */
+	uint32_t out_sent;     /* kept output before this has been sent at least once */
+	uint32_t rwnd_right;   /* the receiver's right window edge, in output sequence numbers */
 	uint32_t msg_len;      /* length of the message at in_done, once framed (0: not yet) */
 	uint64_t msg_due;      /* TSC by which the message at in_done must be complete (0: none pending) */
 	struct pe_hold pend;

@@ -534,8 +534,18 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 		return false;
 	if (!(seg->flags & RTE_TCP_ACK_FLAG))
 		return true;
-	ack = seq_in(c, other(from), seg->ack);
 	back = RTE_MAX(peer->max_wnd, (uint32_t)PE_OLD_DUP_WINDOW);
+	if (streamed(c, other(from))) {
+		/*
+		 * About the engine's own output: between what was sent and what
+		 * this receiver acknowledged (peer->rcv_nxt may be far ahead: the
+		 * engine acknowledges held bytes itself).
+		 */
+		const struct pe_stream_dir *sd = &c->st->d[other(from)];
+
+		return pe_seq_leq(seg->ack, sd->out_nxt) && pe_seq_geq(seg->ack, sd->out_una - back);
+	}
+	ack = seq_in(c, other(from), seg->ack);
 	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
 }
 
@@ -989,6 +999,8 @@ stream_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t b
 	for (m = d->out.head; m != NULL; m = pe_hold_next(m)) {
 		if (pe_seq_leq(out_end(m), d->out_una))
 			continue;
+		if (pe_seq_gt(out_end(m), d->out_sent))
+			break;   /* never sent yet: stream_push() sends it when the window allows */
 		PE_CNT_INC(&w->cnt, stream_resent);
 		stream_tx(w, c, other(s), m);
 		segs++;
@@ -997,6 +1009,45 @@ stream_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, uint32_t b
 			break;
 	}
 	return segs;
+}
+
+/* The first kept segment of @d not sent yet (out_sent < out_nxt). */
+static struct rte_mbuf *
+stream_first_unsent(const struct pe_stream_dir *d)
+{
+	struct rte_mbuf *m;
+
+	for (m = d->out.head; m != NULL; m = pe_hold_next(m))
+		if (pe_seq_gt(out_end(m), d->out_sent))
+			break;
+	return m;
+}
+
+/*
+ * Send kept output of @s's direction not sent yet, as far as the receiver's
+ * window allows (rwnd_right). With nothing in flight, a segment goes even
+ * if only part of it fits, so a small window cannot stall the stream; a
+ * zero window is probed by the retransmission timer (retransmit_held).
+ */
+static void
+stream_push(struct pe_worker *w, struct pe_conn *c, enum pe_side s)
+{
+	struct pe_stream_dir *d = &c->st->d[s];
+	struct rte_mbuf *m;
+
+	if (!stream_connected(c, other(s)))
+		return;
+	for (m = d->out.head; m != NULL; m = pe_hold_next(m)) {
+		uint32_t end = out_end(m);
+
+		if (pe_seq_leq(end, d->out_sent))
+			continue;
+		if (pe_seq_gt(out_hdr(m)->seq + out_len(m), d->rwnd_right) &&
+				(d->out_sent != d->out_una || !pe_seq_gt(d->rwnd_right, d->out_sent)))
+			break;
+		stream_tx(w, c, other(s), m);
+		d->out_sent = end;
+	}
 }
 
 static void
@@ -1062,8 +1113,14 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 
 	uint16_t win = sc->seg->tcp->rx_win;
 	bool pure = pe_tcp_seg_len(sc->seg) == 0 && win == d->dup_win;
+	uint32_t right = ack + ((uint32_t)rte_be_to_cpu_16(win) << c->ws_in[other(s)]);
 
 	d->dup_win = win;
+	/* the receiver's window, for what has not been sent yet */
+	if (pe_seq_gt(right, d->rwnd_right)) {
+		d->rwnd_right = right;
+		stream_push(w, c, s);
+	}
 	if (d->out.n != 0 && sc->o.sack_off != PE_TCPOPT_ABSENT)
 		stream_sack_resend(w, c, s, sc);
 	/*
@@ -1166,11 +1223,10 @@ stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_
 			memcpy(h + 1, p + at, k);
 		d->out_nxt += k + ((h->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 		pe_hold_append(&d->out, ms[i], k, d->out_nxt);
-		if (stream_connected(c, to))
-			stream_tx(w, c, to, ms[i]);
 	}
 	if (fin)
 		d->fin_sent = 1;
+	stream_push(w, c, s);
 	if (stream_connected(c, to))
 		stream_arm_rto(w, c);
 	return 0;
@@ -1848,10 +1904,24 @@ retransmit_held(struct pe_worker *w, struct pe_conn *c)
 	c->retx++;
 	if (c->st != NULL) {
 		/* like a TCP retransmission timeout: the first segment not acknowledged, and a new loss episode */
-		c->st->d[PE_SIDE_CLIENT].sack_resent = c->st->d[PE_SIDE_CLIENT].out_una;
-		c->st->d[PE_SIDE_BACKEND].sack_resent = c->st->d[PE_SIDE_BACKEND].out_una;
-		stream_resend(w, c, PE_SIDE_CLIENT, 0);
-		stream_resend(w, c, PE_SIDE_BACKEND, 0);
+		unsigned int s;
+
+		for (s = 0; s < 2; s++) {
+			struct pe_stream_dir *d = &c->st->d[s];
+
+			d->sack_resent = d->out_una;
+			/* nothing in flight but output waiting: the window is closed, probe it */
+			if (d->out_sent == d->out_una && pe_seq_lt(d->out_sent, d->out_nxt) &&
+					stream_connected(c, other((enum pe_side)s))) {
+				struct rte_mbuf *probe = stream_first_unsent(d);
+
+				stream_tx(w, c, other((enum pe_side)s), probe);
+				d->out_sent = out_end(probe);
+				PE_CNT_INC(&w->cnt, stream_window_probe);
+			} else {
+				stream_resend(w, c, (enum pe_side)s, 0);
+			}
+		}
 	}
 	for (m = c->hold.head; m != NULL; m = pe_hold_next(m)) {
 		PE_CNT_INC(&w->cnt, held_retx);
@@ -2045,8 +2115,9 @@ static int
 stream_backend_up(struct pe_worker *w, struct pe_conn *c)
 {
 	c->state = PE_CS_ESTABLISHED;   /* so that the output is sent (entered properly by the caller) */
-	/* nothing to send (the first message was dropped): the SYN-ACK still wants its ACK */
-	if (stream_resend(w, c, PE_SIDE_CLIENT, UINT32_MAX) == 0)
+	stream_push(w, c, PE_SIDE_CLIENT);
+	/* nothing sent (the first message was dropped): the SYN-ACK still wants its ACK */
+	if (c->st->d[PE_SIDE_CLIENT].out_sent == c->st->d[PE_SIDE_CLIENT].out_una)
 		conn_send_ack(w, c, PE_SIDE_BACKEND, seq_toward(c, PE_SIDE_BACKEND, false));
 	c->state = PE_CS_CONNECTING;
 	c->retx = 0;
@@ -2113,8 +2184,11 @@ act_backend_up(struct pe_worker *w, struct pe_conn *c, struct seg_ctx *sc)
 		/* the backend's direction starts at its ISN, moved by d_b2c */
 		pe_seq_map_init(&b->map, c->d_b2c);
 		b->in_done = b->in_nxt = c->b_isn + 1;
-		b->out_nxt = b->out_una = b->sack_resent = c->e_isn + 1;
+		b->out_nxt = b->out_una = b->out_sent = b->sack_resent = c->e_isn + 1;
 		b->adv_right = bd->right;
+		/* the receivers' first windows: the client's (its ACK), the backend's SYN-ACK (unscaled) */
+		b->rwnd_right = c->e_isn + 1 + client_wnd;
+		c->st->d[PE_SIDE_CLIENT].rwnd_right = c->c_isn + 1 + rte_be_to_cpu_16(seg->tcp->rx_win);
 		if (streamed(c, PE_SIDE_CLIENT))
 			return stream_backend_up(w, c);
 	}
@@ -2283,7 +2357,7 @@ accept_cookie(struct pe_worker *w, struct seg_ctx *sc, const struct pe_conn_key 
 			c->st->d[s].mode = pe_eng.inspector->inspects((enum pe_side)s) ?
 				PE_STREAM_INSPECT : PE_STREAM_OFF;
 		/* the engine's SYN to the backend reuses the client's ISN: d_c2b = 0 */
-		d->in_done = d->in_nxt = d->out_nxt = d->out_una = d->sack_resent = seg->seq;
+		d->in_done = d->in_nxt = d->out_nxt = d->out_una = d->out_sent = d->sack_resent = seg->seq;
 		d->adv_right = c->dir[PE_SIDE_CLIENT].right;
 	}
 	c->state = PE_CS_MAX; /* so that entering WAIT_DATA is a transition */
