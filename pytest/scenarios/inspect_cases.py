@@ -33,6 +33,25 @@ def established(first=FIRST, backend="be1"):
     ]
 
 
+def linux_established():
+    """established() with Linux's options on both sides (timestamps, SACK, window scale 7):
+    the client's TSval is TS_SYN + 2 after it, the backend's B_TS + 1."""
+    return [
+        send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
+        expect("client", "SA", ack="isn+1", capture_as="synack"),
+        send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
+        send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=FIRST,
+             options=ts_opt(TS_SYN + 2, "synack.tsval")),
+        expect("backend", "S", seq="isn", capture_as="bsyn"),
+        send("backend", "SA", seq=B_ISN, ack="isn+1",
+             options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")),
+                      ("NOP", None), ("WScale", 7)]),
+        expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
+        send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
+        expect("client", "A", seq="synack.seq+1", ack=C_NXT),
+    ]
+
+
 SECRET_IN = b"a secret b\n"          # 11 bytes from the backend ...
 SECRET_OUT = b"a [redacted] b\n"     # ... 15 to the client
 
@@ -166,19 +185,7 @@ INSPECT_SCENARIOS = [
         the engine (so the backend resends the gap at once); the client's SACK blocks are about
         the engine's output, which the engine resends itself: they never reach the backend.
         A half line held in order is acknowledged by the engine.""",
-        steps=[
-            send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
-            expect("client", "SA", ack="isn+1", capture_as="synack"),
-            send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
-            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=FIRST,
-                 options=ts_opt(TS_SYN + 2, "synack.tsval")),
-            expect("backend", "S", seq="isn", capture_as="bsyn"),
-            send("backend", "SA", seq=B_ISN, ack="isn+1",
-                 options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")),
-                          ("NOP", None), ("WScale", 7)]),
-            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
-            send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
-            expect("client", "A", seq="synack.seq+1", ack=C_NXT),
+        steps=linux_established() + [
             # "two" beyond a gap: held, SACKed
             send("backend", "PA", seq=B_ISN + 5, ack=C_NXT, payload=b"two\n",
                  options=ts_opt(B_TS + 2, TS_SYN + 2)),
@@ -215,20 +222,7 @@ INSPECT_SCENARIOS = [
         The client lost the first of three rewritten lines and SACKs the other two: the
         engine resends the kept first line at once, from its own copy, without waiting for a
         timeout or a retransmission from the backend; a second identical SACK resends nothing.""",
-        steps=[
-            send("client", "S", seq="isn", options=LINUX_SYN_OPTIONS),
-            expect("client", "SA", ack="isn+1", capture_as="synack"),
-            send("client", "A", seq="isn+1", ack="synack.seq+1", options=ts_opt(TS_SYN + 1, "synack.tsval")),
-            send("client", "PA", seq="isn+1", ack="synack.seq+1", payload=FIRST,
-                 options=ts_opt(TS_SYN + 2, "synack.tsval")),
-            expect("backend", "S", seq="isn", capture_as="bsyn"),
-            send("backend", "SA", seq=B_ISN, ack="isn+1",
-                 options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (B_TS, "bsyn.tsval")),
-                          ("NOP", None), ("WScale", 7)]),
-            expect("backend", "PA", seq="isn+1", ack=B_ISN + 1, payload=FIRST),
-            send("backend", "A", seq=B_ISN + 1, ack=C_NXT, options=ts_opt(B_TS + 1, TS_SYN + 2)),
-            expect("client", "A", seq="synack.seq+1", ack=C_NXT),
-        ] + [step for i, line in enumerate([SECRET_IN, b"two\n", b"three\n"]) for step in [
+        steps=linux_established() + [step for i, line in enumerate([SECRET_IN, b"two\n", b"three\n"]) for step in [
             send("backend", "PA", seq=B_ISN + 1 + [0, 11, 15][i], ack=C_NXT, payload=line,
                  options=ts_opt(B_TS + 2 + i, TS_SYN + 2)),
             expect("client", "PA", payload=[SECRET_OUT, b"two\n", b"three\n"][i])]] + [

@@ -692,13 +692,65 @@ pe_cfg_expect_list(const struct pe_cfg_ctx *ctx, const config_setting_t *s)
 		pe_cfg_type_name(config_setting_type(s)));
 }
 
+/*
+ * A non-empty array of strings, each looked up by @find (an index, or < 0
+ * for unknown: then the error is "@unknown \"value\""); bit index set in
+ * *bits for each. @empty is the message for an empty array.
+ */
+static int
+pe_cfg_name_bits(const struct pe_cfg_ctx *ctx, const config_setting_t *a, const char *empty,
+	int (*find)(const struct pe_config *cfg, const char *name), const struct pe_config *cfg,
+	const char *unknown, uint64_t *bits)
+{
+	unsigned int i;
+	const char *str;
+	int ret, idx;
+
+	ret = pe_cfg_expect_list(ctx, a);
+	if (ret != 0)
+		return ret;
+	if (config_setting_length(a) == 0)
+		return pe_cfg_error_at(ctx, a, "%s", empty);
+	*bits = 0;
+	for (i = 0; i < (unsigned int)config_setting_length(a); i++) {
+		const config_setting_t *e = config_setting_get_elem(a, i);
+
+		ret = pe_cfg_string(ctx, e, PE_NAME_MAX, &str);
+		if (ret != 0)
+			return ret;
+		idx = find(cfg, str);
+		if (idx < 0)
+			return pe_cfg_error_at(ctx, e, unknown, str);
+		*bits |= UINT64_C(1) << idx;
+	}
+	return 0;
+}
+
+static int
+pe_cfg_find_backend(const struct pe_config *cfg, const char *name)
+{
+	unsigned int k;
+
+	for (k = 0; k < cfg->n_backends; k++)
+		if (strcmp(cfg->backends[k].name, name) == 0)
+			return (int)k;
+	return -1;
+}
+
+static int
+pe_cfg_find_ldap_op(const struct pe_config *cfg, const char *name)
+{
+	(void)cfg;
+	return pe_ldap_op_from_name(name);
+}
+
 /* pools = ( { name = "..."; backends = [ "be1", ... ]; }, ... ) */
 static int
 pe_cfg_pools(const struct pe_cfg_ctx *ctx, const config_setting_t *list,
 	struct pe_config *cfg)
 {
 	static const char *const keys[] = { "name", "backends", NULL };
-	unsigned int i, j, k, n;
+	unsigned int i, j, n;
 	int ret;
 
 	ret = pe_cfg_expect_list(ctx, list);
@@ -730,24 +782,10 @@ pe_cfg_pools(const struct pe_cfg_ctx *ctx, const config_setting_t *list,
 		b = config_setting_get_member(g, "backends");
 		if (b == NULL)
 			return pe_cfg_error_missing(ctx, g, "backends");
-		ret = pe_cfg_expect_list(ctx, b);
+		ret = pe_cfg_name_bits(ctx, b, "a pool needs at least one backend", pe_cfg_find_backend,
+			cfg, "no backend is named \"%s\"", &p->members);
 		if (ret != 0)
 			return ret;
-		if (config_setting_length(b) == 0)
-			return pe_cfg_error_at(ctx, b, "a pool needs at least one backend");
-		for (j = 0; j < (unsigned int)config_setting_length(b); j++) {
-			const config_setting_t *e = config_setting_get_elem(b, j);
-
-			ret = pe_cfg_string(ctx, e, PE_NAME_MAX, &str);
-			if (ret != 0)
-				return ret;
-			for (k = 0; k < cfg->n_backends; k++)
-				if (strcmp(cfg->backends[k].name, str) == 0)
-					break;
-			if (k == cfg->n_backends)
-				return pe_cfg_error_at(ctx, e, "no backend is named \"%s\"", str);
-			p->members |= UINT64_C(1) << k;
-		}
 	}
 	cfg->n_pools = n;
 	return 0;
@@ -826,35 +864,23 @@ pe_cfg_inspect(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
 	return 0;
 }
 
-/* An array of LDAP request operation names -> bit per enum pe_ldap_op. */
+/*
+ * An array of LDAP request operation names -> bit per enum pe_ldap_op. An
+ * empty one would match nothing (a route) or refuse every request
+ * (allow_operations).
+ */
 static int
-pe_cfg_ldap_ops(const struct pe_cfg_ctx *ctx, const config_setting_t *a, uint32_t *ops)
+pe_cfg_ldap_ops(const struct pe_cfg_ctx *ctx, const config_setting_t *a,
+	const struct pe_config *cfg, uint32_t *ops)
 {
-	unsigned int i;
-	const char *str;
-	int ret, op;
+	uint64_t bits = 0;
+	int ret;
 
-	ret = pe_cfg_expect_list(ctx, a);
-	if (ret != 0)
-		return ret;
-	/* an empty list would match nothing (a route) or refuse every request (allow_operations) */
-	if (config_setting_length(a) == 0)
-		return pe_cfg_error_at(ctx, a, "needs at least one operation");
-	*ops = 0;
-	for (i = 0; i < (unsigned int)config_setting_length(a); i++) {
-		const config_setting_t *e = config_setting_get_elem(a, i);
-
-		ret = pe_cfg_string(ctx, e, PE_NAME_MAX, &str);
-		if (ret != 0)
-			return ret;
-		op = pe_ldap_op_from_name(str);
-		if (op < 0)
-			return pe_cfg_error_at(ctx, e, "unknown operation \"%s\" (known: "
-				"bind unbind search modify add delete moddn compare abandon extended)",
-				str);
-		*ops |= UINT32_C(1) << op;
-	}
-	return 0;
+	ret = pe_cfg_name_bits(ctx, a, "needs at least one operation", pe_cfg_find_ldap_op, cfg,
+		"unknown operation \"%s\" (known: bind unbind search modify add delete moddn "
+		"compare abandon extended)", &bits);
+	*ops = (uint32_t)bits;
+	return ret;
 }
 
 /* A DN string: non-empty, shorter than PE_DN_MAX, copied to @dst. */
@@ -904,7 +930,7 @@ pe_cfg_route(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
 		return pe_cfg_error_at(ctx, g, "a route needs one of bind_dn, bind_dn_suffix, "
 			"bind_dn_regex, operations");
 	if (r->match == PE_ROUTE_OPERATIONS) {
-		ret = pe_cfg_ldap_ops(ctx, m, &r->ops);
+		ret = pe_cfg_ldap_ops(ctx, m, cfg, &r->ops);
 	} else {
 		ret = pe_cfg_dn(ctx, m, r->dn);
 		if (ret == 0 && r->match == PE_ROUTE_BIND_DN_REGEX) {
@@ -978,7 +1004,7 @@ pe_cfg_ldap(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
 	}
 	s = config_setting_get_member(g, "allow_operations");
 	if (s != NULL) {
-		ret = pe_cfg_ldap_ops(ctx, s, &l->allow_ops);
+		ret = pe_cfg_ldap_ops(ctx, s, cfg, &l->allow_ops);
 		if (ret != 0)
 			return ret;
 	}
