@@ -3,9 +3,9 @@
 "malformed" verdict.
 
 Each capture is read with scapy (pcap and pcapng, 802.1Q, IPv4 and IPv6); every TCP
-connection on port 389 is reassembled per direction (ordered by sequence number,
-retransmissions and overlaps removed, split where the capture lost bytes) and fed to
-build/ldap_walk, which frames and
+connection on port 389 is reassembled per direction by testbed/captures.py (ordered by
+sequence number, retransmissions and overlaps removed, split where the capture lost
+bytes; the same reassembly testbed/replay.py replays) and fed to build/ldap_walk, which frames and
 parses message after message with src/proto/ber.c. A stream may end inside a message
 (a capture cut short), or stop being LDAP where TLS (after StartTLS) or a SASL
 security layer (after a SASL bind) begins; nothing before that point may be refused.
@@ -14,10 +14,13 @@ No root and no testbed needed.
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+from testbed.captures import streams  # noqa: E402,F401  (also used by test_ber_tshark.py)
 # ../shared/pcaps-public beside the checkout (CI has it there too), else beside the main
 # working tree of this machine (/work/main); PE_PCAPS_PUBLIC overrides both.
 CANDIDATES = [os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "pcaps-public")),
@@ -25,7 +28,6 @@ CANDIDATES = [os.path.normpath(os.path.join(REPO_ROOT, "..", "shared", "pcaps-pu
 CAPTURES = os.environ.get("PE_PCAPS_PUBLIC") or next(
     (d for d in CANDIDATES if os.path.isdir(d)), CANDIDATES[0])
 WALK = os.path.join(REPO_ROOT, os.environ.get("PE_BUILD_DIR", "build"), "ldap_walk")
-LDAP_PORT = 389
 OP_BIND_REQUEST, OP_BIND_RESPONSE, OP_EXTENDED_REQUEST, OP_EXTENDED_RESPONSE = 0, 1, 23, 24
 
 # capture -> at least this many LDAP messages decoded, over all its streams
@@ -43,48 +45,6 @@ def captures():
     if not os.path.isdir(CAPTURES):
         return []
     return sorted(f for f in os.listdir(CAPTURES) if f.endswith((".pcap", ".pcapng")))
-
-
-def streams(path, norm=str):
-    """{(norm(src), sport, norm(dst), dport): [chunk, ...]} for every TCP direction touching
-    port 389: the reassembled bytes, split where the capture missed bytes (a truncated frame).
-    Also used by test_ber_tshark.py."""
-    from scapy.all import IP, TCP, IPv6, NoPayload, Padding, rdpcap
-    segs = {}
-    for pkt in rdpcap(path):
-        if TCP not in pkt:
-            continue
-        ip = pkt[IP] if IP in pkt else pkt[IPv6] if IPv6 in pkt else None
-        tcp = pkt[TCP]
-        if ip is None or LDAP_PORT not in (tcp.sport, tcp.dport):
-            continue
-        key = (norm(ip.src), tcp.sport, norm(ip.dst), tcp.dport)
-        d = segs.setdefault(key, {"isn": None, "data": {}})
-        if tcp.flags & 0x02:  # SYN: data starts at ISN + 1
-            d["isn"] = tcp.seq
-        # the captured bytes: bytes(tcp.payload) would be scapy's own LDAP layer re-encoded
-        # (it rewrites constructed filter tags and long-form lengths)
-        payload = b"" if isinstance(tcp.payload, (NoPayload, Padding)) else bytes(tcp.payload.original)
-        if payload:
-            d["data"].setdefault(tcp.seq, payload)
-    out = {}
-    for key, d in segs.items():
-        if not d["data"]:
-            continue
-        start = (d["isn"] + 1) & 0xFFFFFFFF if d["isn"] is not None else min(d["data"])
-        chunks, buf, nxt = [], bytearray(), start
-        for seq in sorted(d["data"], key=lambda s: (s - start) & 0xFFFFFFFF):
-            payload = d["data"][seq]
-            off = (nxt - seq) & 0xFFFFFFFF
-            if off >= 0x80000000:  # a hole: the capture missed bytes; a new chunk
-                chunks.append(bytes(buf))
-                buf, off = bytearray(), 0
-            if off < len(payload):
-                buf += payload[off:]
-                nxt = (seq + len(payload)) & 0xFFFFFFFF
-        chunks.append(bytes(buf))
-        out[key] = chunks
-    return out
 
 
 def walk(data):

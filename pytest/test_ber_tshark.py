@@ -34,7 +34,9 @@ TOOLS = os.path.join(REPO_ROOT, "tests", "tools")
 sys.path.insert(0, TOOLS)
 import gen_ldap_vectors  # noqa: E402
 from test_ber_captures import CANDIDATES, CAPTURES, captures  # noqa: E402
-from test_ber_captures import streams as capture_streams  # noqa: E402
+
+sys.path.insert(0, REPO_ROOT)
+from testbed.captures import streams as capture_streams  # noqa: E402
 
 WALK = os.environ.get("PE_LDAP_WALK") or os.path.join(
     REPO_ROOT, os.environ.get("PE_BUILD_DIR", "build"), "ldap_walk")
@@ -182,7 +184,8 @@ def norm(addr):
 
 
 def streams(path):
-    """test_ber_captures.streams() with addresses normalised as tshark prints them."""
+    """testbed.captures.streams() (the reassembly test_ber_captures.py walks) with addresses
+    normalised as tshark prints them."""
     return capture_streams(path, norm)
 
 
