@@ -6,20 +6,33 @@
  * the stages that completed are undone in reverse (one unwind path).
  * Options and the config file are checked before DPDK starts, so a bad
  * config costs no EAL and exits with status 2.
+ *
+ * `--check` runs the same checks, then only EAL, the mempool and the port
+ * (configured, started, stopped): no workers, no telemetry, no traffic. One
+ * line per check on stdout, `ok: ...` or `error: ...`, then a final `check:`
+ * line; exit 0, 2 (config or profile) or 1 (EAL, port, mempool).
  */
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ether.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -54,23 +67,83 @@ static struct {
 	int n_profile;
 	char *profile_args;     /* storage of profile_argv's strings */
 	unsigned int main_lcore;
+	bool check;             /* --check: validate, do not forward */
+	unsigned int n_errors;  /* errors reported (--check counts them) */
 } opts;
+
+/* ---- reporting ------------------------------------------------------------ */
+
+/* A passed check (--check only): "ok: ..." on stdout. */
+static void __rte_format_printf(1, 2)
+check_ok(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opts.check)
+		return;
+	fputs("ok: ", stdout);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* A note that fails nothing (--check only): "warning: ..." on stdout. */
+static void __rte_format_printf(1, 2)
+check_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opts.check)
+		return;
+	fputs("warning: ", stdout);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/*
+ * An error before or during startup: the message alone on stderr, or with
+ * --check "error: " and the message on stdout, in line with the "ok:" lines.
+ */
+static void __rte_format_printf(1, 2)
+report_error(const char *fmt, ...)
+{
+	FILE *f = opts.check ? stdout : stderr;
+	va_list ap;
+
+	opts.n_errors++;
+	if (opts.check)
+		fputs("error: ", f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
+}
 
 static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [EAL options] -- --config FILE [--profile FILE] [--busy-poll]\n"
+		"usage: %s [EAL options] -- --config FILE [--profile FILE] [--busy-poll] [--check]\n"
 		"       %s --help | --version\n"
 		"\n"
 		"  --config FILE    engine configuration (libconfig syntax, see README)\n"
 		"  --profile FILE   PMD profile: EAL arguments, one per line (pmd-profiles/)\n"
 		"  --busy-poll      never sleep when idle (benchmarks); default backs off\n"
+		"  --check          validate config and profile, start EAL, create the mempool,\n"
+		"                   configure, start and stop the port, then exit: forwards\n"
+		"                   nothing, no telemetry; one 'ok:'/'error:' line per check\n"
 		"  --help           this text\n"
 		"  --version        print the version\n"
 		"\n"
-		"Exit status: 0 normal stop (SIGINT/SIGTERM), 1 startup failure,\n"
-		"2 bad option, profile or config (message: file:line: key: what is wrong).\n",
+		"Exit status: 0 normal stop (SIGINT/SIGTERM) or all checks passed,\n"
+		"1 startup failure (EAL, mempool, port), 2 bad option, profile or config\n"
+		"(message: file:line: key: what is wrong).\n",
 		prog, prog);
 }
 
@@ -88,8 +161,10 @@ load_profile(const char *path)
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "%s:0: (file): %s\n", path, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		report_error("%s:0: (file): cannot open the profile: %s", path, strerror(err));
+		return -err;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *s = line, *e;
@@ -97,7 +172,7 @@ load_profile(const char *path)
 
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
-			fprintf(stderr, "%s:%u: (line): longer than %d bytes\n", path, lineno,
+			report_error("%s:%u: (line): longer than %d bytes", path, lineno,
 					PROFILE_LINE_MAX - 1);
 			goto fail;
 		}
@@ -112,7 +187,7 @@ load_profile(const char *path)
 		if (len == 0)
 			continue;
 		if (n >= MAX_EAL_ARGS) {
-			fprintf(stderr, "%s:%u: (line): more than %d EAL arguments\n", path, lineno,
+			report_error("%s:%u: (line): more than %d EAL arguments", path, lineno,
 					MAX_EAL_ARGS);
 			goto fail;
 		}
@@ -121,8 +196,10 @@ load_profile(const char *path)
 
 			cap = (used + len + 1) * 2;
 			p = realloc(store, cap);
-			if (p == NULL)
+			if (p == NULL) {
+				report_error("%s: out of memory", path);
 				goto fail;
+			}
 			store = p;
 		}
 		memcpy(store + used, s, len);
@@ -154,6 +231,7 @@ parse_args(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "busy-poll", no_argument, NULL, 'b' },
+		{ "check", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -188,6 +266,9 @@ parse_args(int argc, char **argv)
 		case 'b':
 			pe_eng.busy_poll = true;
 			break;
+		case 'k':
+			opts.check = true;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 1;
@@ -215,23 +296,62 @@ parse_args(int argc, char **argv)
 
 /* ---- startup stages ------------------------------------------------------ */
 
+/* The EAL arguments without argv[0]: the profile's, then the command line's. */
+static const char *
+eal_arg(int i)
+{
+	return i < opts.n_profile ? opts.profile_argv[i] : opts.cmd_eal[i - opts.n_profile];
+}
+
+static int
+n_eal_args(void)
+{
+	return opts.n_profile + opts.n_cmd_eal;
+}
+
+/* True when EAL option @name (e.g. "--no-huge") is among the EAL arguments, alone or "=value". */
+static bool
+has_eal_arg(const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; i < n_eal_args(); i++)
+		if (strncmp(eal_arg(i), name, len) == 0 &&
+				(eal_arg(i)[len] == '\0' || eal_arg(i)[len] == '='))
+			return true;
+	return false;
+}
+
+/* Does EAL need hugepages (no --no-huge)? */
+static bool
+eal_uses_hugepages(void)
+{
+	return !has_eal_arg("--no-huge");
+}
+
 static int
 stage_eal_init(void)
 {
 	/* the profile's options first, so that the command line's can override them */
-	char *argv[2 * MAX_EAL_ARGS + 2];
+	char *argv[2 * MAX_EAL_ARGS + 4];
 	int argc = 0, i, rc;
 
 	argv[argc++] = (char *)"proxyengine";
-	for (i = 0; i < opts.n_profile; i++)
-		argv[argc++] = opts.profile_argv[i];
-	for (i = 0; i < opts.n_cmd_eal; i++)
-		argv[argc++] = opts.cmd_eal[i];
+	if (opts.check)
+		argv[argc++] = (char *)"--no-telemetry";   /* a check serves nothing */
+	for (i = 0; i < n_eal_args(); i++)
+		argv[argc++] = (char *)eal_arg(i);
+	/* a check must leave no hugepage files behind, even if it is killed */
+	if (opts.check && eal_uses_hugepages() && !has_eal_arg("--in-memory"))
+		argv[argc++] = (char *)"--huge-unlink";
 	argv[argc] = NULL;
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		fprintf(stderr, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
-		return -rte_errno;
+		rc = rte_errno;
+		if (!opts.check)
+			fprintf(stderr, "EAL initialisation failed: %s\n", rte_strerror(rc));
+		return -rc;
 	}
 	pe_eng.hz = rte_get_timer_hz();
 	pe_eng.wall_offset_s = (uint64_t)time(NULL) - rte_get_timer_cycles() / pe_eng.hz;
@@ -287,7 +407,7 @@ stage_port_init(void)
 	}
 	RTE_ETH_FOREACH_DEV(pe_eng.port_id)
 		break;
-	return pe_port_start(pe_eng.port_id, 1, pe_eng.pool, &pe_eng.mac);
+	return pe_port_start(pe_eng.port_id, 1, pe_eng.pool, &pe_eng.mac, NULL);
 }
 
 static void
@@ -368,12 +488,12 @@ check_rules(const struct pe_inspector *in)
 	unsigned int r;
 
 	if (in->conn_state_size > PE_INSPECT_STATE_MAX) {
-		fprintf(stderr, "%s: inspector %s: %zu bytes of state per connection, at most %d\n",
+		report_error("%s: inspector %s: %zu bytes of state per connection, at most %d",
 				opts.config_path, in->name, in->conn_state_size, PE_INSPECT_STATE_MAX);
 		return -1;
 	}
 	if (in->n_rules() > PE_INSPECT_MAX_RULES) {
-		fprintf(stderr, "%s: inspect: %u rules, at most %d\n", opts.config_path,
+		report_error("%s: inspect: %u rules, at most %d", opts.config_path,
 				in->n_rules(), PE_INSPECT_MAX_RULES);
 		return -1;
 	}
@@ -382,44 +502,494 @@ check_rules(const struct pe_inspector *in)
 
 		if (name[0] == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				"0123456789_/") != strlen(name)) {
-			fprintf(stderr, "%s: inspector %s: rule name \"%s\" is not a telemetry key "
-					"(letters, digits, _ and /)\n", opts.config_path, in->name, name);
+			report_error("%s: inspector %s: rule name \"%s\" is not a telemetry key "
+					"(letters, digits, _ and /)", opts.config_path, in->name, name);
 			return -1;
 		}
 	}
 	return 0;
 }
 
+/*
+ * Address relations config.c cannot see per key: the engine answers ARP
+ * for the VIP and the source address on its port, so no backend may be
+ * either (it would ARP for itself and connect to itself).
+ */
+static int
+check_addresses(void)
+{
+	const struct pe_config *c = &pe_eng.cfg;
+	char ip[INET_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < c->n_backends; i++) {
+		const char *what = c->backends[i].addr == c->vip ? "engine.vip" :
+				c->backends[i].addr == c->source_addr ? "engine.source_address" : NULL;
+
+		if (what == NULL)
+			continue;
+		inet_ntop(AF_INET, &c->backends[i].addr, ip, sizeof(ip));
+		report_error("%s: backends[%u].address: \"%s\" (%s) is also %s: the engine owns it",
+				opts.config_path, i, ip, c->backends[i].name, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Config, selection policy, inspector: 0, or -1 with the error reported. */
+static int
+load_config(void)
+{
+	char err[PATH_MAX + 256], vip[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN];
+
+	if (pe_config_load(opts.config_path, &pe_eng.cfg, err, sizeof(err)) < 0) {
+		report_error("%s", err);
+		return -1;
+	}
+	pe_eng.lb = pe_lb_find(pe_eng.cfg.selection);
+	if (pe_eng.lb == NULL) {
+		report_error("%s:0: selection: no policy \"%s\" in this build",
+				opts.config_path, pe_eng.cfg.selection);
+		return -1;
+	}
+	if (pe_eng.cfg.inspect.enabled) {
+		pe_eng.inspector = pe_inspector_find(pe_eng.cfg.inspect.protocol);
+		if (pe_eng.inspector->init(&pe_eng.cfg, err, sizeof(err)) < 0) {
+			report_error("%s: %s", opts.config_path, err);
+			return -1;
+		}
+		if (check_rules(pe_eng.inspector) < 0)
+			return -1;
+	}
+	inet_ntop(AF_INET, &pe_eng.cfg.vip, vip, sizeof(vip));
+	inet_ntop(AF_INET, &pe_eng.cfg.source_addr, src, sizeof(src));
+	check_ok("config %s: VIP %s:%u, source address %s, %u backend(s), policy %s, inspector %s",
+			opts.config_path, vip, pe_eng.cfg.vport, src, pe_eng.cfg.n_backends,
+			pe_eng.lb->name, pe_eng.cfg.inspect.enabled ? pe_eng.inspector->name : "none");
+	if (check_addresses() < 0)
+		return -1;
+	check_ok("addresses: VIP %s and source address %s are distinct unicast addresses, "
+			"no backend is either", vip, src);
+	return 0;
+}
+
+/*
+ * Everything that needs no DPDK: config and profile. Without --check the
+ * first error ends it; with --check both are checked. 0 or -1.
+ */
+static int
+load_static(void)
+{
+	int bad = 0;
+
+	if (load_config() < 0) {
+		if (!opts.check)
+			return -1;
+		bad = 1;
+	}
+	if (opts.profile_path != NULL) {
+		if (load_profile(opts.profile_path) < 0)
+			return -1;
+		check_ok("profile %s: %d EAL argument(s)", opts.profile_path, opts.n_profile);
+	} else {
+		check_ok("profile: none given, EAL arguments from the command line only");
+	}
+	return bad ? -1 : 0;
+}
+
+/* ---- --check: the environment, EAL, mempool and port ------------------------ */
+
+/* Where the EAL arguments come from, for messages. */
+static const char *
+eal_source(void)
+{
+	return opts.profile_path != NULL ? opts.profile_path : "EAL command line";
+}
+
+/* Read one unsigned number from a sysfs-like file; 0 when unreadable. */
+static unsigned long
+read_ulong(const char *path)
+{
+	unsigned long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Is a hugetlbfs mounted? Its mount point goes to @where. */
+static bool
+hugetlbfs_mounted(char *where, size_t len)
+{
+	char dev[256], dir[PATH_MAX], type[64];
+	bool found = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (f == NULL)
+		return false;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (strcmp(type, "hugetlbfs") == 0) {
+			snprintf(where, len, "%s", dir);
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Hugepages for a profile without --no-huge: some free, a hugetlbfs mounted
+ * (unless --in-memory), at least -m MB. -1 when EAL cannot work.
+ */
+static int
+check_hugepages(void)
+{
+	char path[PATH_MAX], mnt[PATH_MAX], sizes[256] = "";
+	unsigned long free_kb = 0, total_pages = 0, want_mb = 0;
+	struct dirent *e;
+	size_t used = 0;
+	DIR *d;
+	int i;
+
+	if (!eal_uses_hugepages()) {
+		check_ok("memory: --no-huge, ordinary pages (no hugepages needed)");
+		return 0;
+	}
+	d = opendir("/sys/kernel/mm/hugepages");
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		unsigned long kb, nr, fr;
+
+		if (sscanf(e->d_name, "hugepages-%lukB", &kb) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", e->d_name);
+		nr = read_ulong(path);
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
+		fr = read_ulong(path);
+		total_pages += nr;
+		free_kb += fr * kb;
+		if (used < sizeof(sizes))
+			used += snprintf(sizes + used, sizeof(sizes) - used, "%s%lu of %lu x %lu kB free",
+					used ? ", " : "", fr, nr, kb);
+	}
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i + 1 < n_eal_args(); i++)
+		if (strcmp(eal_arg(i), "-m") == 0)
+			want_mb = strtoul(eal_arg(i + 1), NULL, 10);
+	if (free_kb == 0) {
+		report_error("%s: hugepages: none free (%s): the profile does not use --no-huge; "
+				"reserve them in /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages "
+				"(docs/hardware-validation.md)", eal_source(),
+				total_pages ? sizes : "nr_hugepages is 0 for every size");
+		return -1;
+	}
+	if (!has_eal_arg("--in-memory") && !hugetlbfs_mounted(mnt, sizeof(mnt))) {
+		report_error("%s: hugepages: no hugetlbfs mounted (mount -t hugetlbfs nodev "
+				"/dev/hugepages; docs/hardware-validation.md)", eal_source());
+		return -1;
+	}
+	if (want_mb > free_kb / 1024) {
+		report_error("%s: hugepages: -m %lu needs %lu MB, only %lu MB free (%s)", eal_source(),
+				want_mb, want_mb, free_kb / 1024, sizes);
+		return -1;
+	}
+	check_ok("hugepages: %lu MB free (%s)%s%s", free_kb / 1024, sizes,
+			has_eal_arg("--in-memory") ? "" : ", hugetlbfs at ",
+			has_eal_arg("--in-memory") ? "" : mnt);
+	return 0;
+}
+
+/* Drivers that let DPDK drive a PCI NIC (mlx*: bifurcated, the kernel driver stays). */
+static const char *const dpdk_pci_drivers[] = {
+	"vfio-pci", "uio_pci_generic", "igb_uio", "mlx4_core", "mlx5_core", NULL,
+};
+
+/*
+ * The PCI device @arg names (-a value: [domain:]bus:dev.fn[,devargs]) as a full
+ * address in @addr. 0, or -1 when it is not an address.
+ */
+static int
+pci_address(const char *arg, char *addr, size_t len)
+{
+	unsigned int dom = 0, bus, dev, fn;
+	char tmp[64], *c;
+	int colons = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s", arg);
+	tmp[strcspn(tmp, ",")] = '\0';   /* devargs */
+	for (c = tmp; *c != '\0'; c++)
+		colons += *c == ':';
+	if (colons == 2 ? sscanf(tmp, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 :
+			colons != 1 || sscanf(tmp, "%x:%x.%x", &bus, &dev, &fn) != 3)
+		return -1;
+	snprintf(addr, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
+/* The value of the i-th EAL argument if it is -a/--allow (NULL otherwise); *skip: 1 when separate. */
+static const char *
+allow_value(int i, int *skip)
+{
+	const char *a = eal_arg(i);
+
+	*skip = 0;
+	if (strcmp(a, "-a") == 0 || strcmp(a, "--allow") == 0) {
+		if (i + 1 >= n_eal_args())
+			return NULL;
+		*skip = 1;
+		return eal_arg(i + 1);
+	}
+	if (strncmp(a, "-a", 2) == 0)
+		return a + 2;
+	if (strncmp(a, "--allow=", 8) == 0)
+		return a + 8;
+	return NULL;
+}
+
+/*
+ * Each PCI device the EAL arguments allow (-a): present, bound to a driver
+ * DPDK can use, with an IOMMU group for vfio-pci. -1 when EAL cannot get
+ * the device (absent); a foreign driver is an error but EAL still tries.
+ */
+static int
+check_pci_devices(void)
+{
+	char addr[32], path[PATH_MAX], link[PATH_MAX];
+	const char *const *drv;
+	const char *v, *name;
+	int i, skip, blocking = 0;
+	ssize_t n;
+
+	for (i = 0; i < n_eal_args(); i += 1 + skip) {
+		v = allow_value(i, &skip);
+		if (v == NULL)
+			continue;
+		if (pci_address(v, addr, sizeof(addr)) < 0)
+			continue;   /* not a PCI address: EAL judges it */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
+		if (access(path, F_OK) != 0) {
+			report_error("%s: PCI %s: no such device (%s is absent): is the NIC at %s "
+					"installed, and bound to vfio-pci? (docs/hardware-validation.md)",
+					eal_source(), addr, path, addr);
+			blocking = -1;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0) {
+			report_error("%s: PCI %s: bound to no driver: dpdk-devbind.py --bind=vfio-pci %s "
+					"(docs/hardware-validation.md)", eal_source(), addr, addr);
+			blocking = -1;
+			continue;
+		}
+		link[n] = '\0';
+		name = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
+		for (drv = dpdk_pci_drivers; *drv != NULL; drv++)
+			if (strcmp(*drv, name) == 0)
+				break;
+		if (*drv == NULL) {
+			report_error("%s: PCI %s: bound to the kernel driver %s, which DPDK cannot use: "
+					"dpdk-devbind.py --bind=vfio-pci %s (docs/hardware-validation.md)",
+					eal_source(), addr, name, addr);
+			continue;
+		}
+		if (strcmp(name, "vfio-pci") == 0) {
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", addr);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0) {
+				report_error("%s: PCI %s: bound to vfio-pci but in no IOMMU group: enable "
+						"the IOMMU (intel_iommu=on or amd_iommu=on on the kernel command "
+						"line; docs/hardware-validation.md)", eal_source(), addr);
+				blocking = -1;
+				continue;
+			}
+		}
+		check_ok("PCI %s: present, bound to %s", addr, name);
+	}
+	return blocking;
+}
+
+/* Why EAL found no port: what the arguments asked for. */
+static void
+explain_no_port(char *buf, size_t len)
+{
+	char addr[32];
+	size_t used = 0;
+	int i, skip;
+
+	buf[0] = '\0';
+	for (i = 0; i < n_eal_args() && used < len; i += 1 + skip) {
+		const char *v = allow_value(i, &skip);
+
+		if (v != NULL && pci_address(v, addr, sizeof(addr)) == 0)
+			used += snprintf(buf + used, len - used, "%sis %s bound to vfio-pci?",
+					used ? " " : "", addr);
+		else if (strncmp(eal_arg(i), "--vdev", 6) == 0)
+			used += snprintf(buf + used, len - used, "%sdid %s probe? (see the EAL log)",
+					used ? " " : "", eal_arg(i));
+	}
+	if (used == 0)
+		snprintf(buf, len, "the arguments name no device (-a PCI address or --vdev)");
+}
+
+/* Remove what EAL left in its runtime directory (/var/run/dpdk/PREFIX). */
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Runtime checks: environment, EAL, port count, mempool, port start/stop. 0 or 1. */
+static int
+run_check(void)
+{
+	char rundir[PATH_MAX] = "", why[512], name[RTE_ETH_NAME_MAX_LEN], link_str[64];
+	struct rte_ether_addr mac;
+	struct pe_port_setup setup;
+	struct rte_eth_link link;
+	struct rte_mempool *pool = NULL;
+	uint16_t n_ports, port_id = 0, p, mtu = 0;
+	int blocking, rc;
+
+	blocking = check_hugepages();
+	if (check_pci_devices() < 0)
+		blocking = -1;
+	if (blocking < 0) {
+		report_error("%s: EAL: not started: it cannot work without the above", eal_source());
+		goto out;
+	}
+	rc = stage_eal_init();
+	if (rc < 0) {
+		report_error("%s: EAL: initialisation failed: %s%s (see the EAL log above)", eal_source(),
+				rte_strerror(-rc), -rc == EINVAL ?
+				" (an EAL argument of the profile or command line is invalid?)" : "");
+		goto out;
+	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	check_ok("EAL: initialised with %d argument(s) of %s and %d of the command line "
+			"(telemetry off), main lcore %u", opts.n_profile,
+			opts.profile_path != NULL ? opts.profile_path : "no profile", opts.n_cmd_eal,
+			opts.main_lcore);
+
+	n_ports = rte_eth_dev_count_avail();
+	if (n_ports == 0) {
+		explain_no_port(why, sizeof(why));
+		report_error("%s: EAL: no port found: %s", eal_source(), why);
+		goto cleanup;
+	}
+	if (n_ports > 1) {
+		size_t used = 0;
+
+		why[0] = '\0';
+		RTE_ETH_FOREACH_DEV(p) {
+			if (rte_eth_dev_get_name_by_port(p, name) == 0 && used < sizeof(why))
+				used += snprintf(why + used, sizeof(why) - used, "%s%s",
+						used ? ", " : "", name);
+		}
+		report_error("%s: %u ports (%s): the profile must provide exactly one", eal_source(),
+				n_ports, why);
+		goto cleanup;
+	}
+	RTE_ETH_FOREACH_DEV(port_id)
+		break;
+	if (rte_eth_dev_get_name_by_port(port_id, name) != 0)
+		snprintf(name, sizeof(name), "?");
+	check_ok("port: exactly one, port %u (%s)", port_id, name);
+
+	pool = rte_pktmbuf_pool_create("pe_mbuf", MBUF_COUNT, MBUF_CACHE, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (pool == NULL) {
+		report_error("%s: mempool: %u mbufs of %u bytes: %s (is -m large enough?)", eal_source(),
+				MBUF_COUNT, RTE_MBUF_DEFAULT_BUF_SIZE, rte_strerror(rte_errno));
+		goto cleanup;
+	}
+	check_ok("mempool: %u mbufs of %u bytes, cache %u, socket %d", MBUF_COUNT,
+			RTE_MBUF_DEFAULT_BUF_SIZE, MBUF_CACHE, (int)rte_socket_id());
+
+	rc = pe_port_start(port_id, 1, pool, &mac, &setup);
+	if (rc < 0) {
+		report_error("%s: port %u (%s): cannot be configured with 1 queue of %u/%u rx/tx "
+				"descriptors and started: %s (see the pe.port log above)", eal_source(),
+				port_id, name, PE_RX_DESC, PE_TX_DESC, strerror(-rc));
+		goto cleanup;
+	}
+	if (rte_eth_link_get_nowait(port_id, &link) < 0 ||
+			rte_eth_link_to_str(link_str, sizeof(link_str), &link) < 0)
+		snprintf(link_str, sizeof(link_str), "link status unknown");
+	check_ok("port %u (%s): configured with %u rx/tx queue(s) of %u/%u descriptors, rx checksum "
+			"offload %s, RSS %s; started; MAC " RTE_ETHER_ADDR_PRT_FMT "; %s",
+			port_id, setup.driver, setup.nb_queues, setup.nb_rxd, setup.nb_txd,
+			setup.rx_csum ? "on" : "off", setup.rss ? "on" : "off (one queue)",
+			RTE_ETHER_ADDR_BYTES(&mac), link_str);
+	if (!rte_is_unicast_ether_addr(&mac) || rte_is_zero_ether_addr(&mac))
+		report_error("%s: port %u: MAC " RTE_ETHER_ADDR_PRT_FMT " is not a unicast address: "
+				"ARP answers for the VIP would be useless", eal_source(), port_id,
+				RTE_ETHER_ADDR_BYTES(&mac));
+	else if (rte_eth_dev_get_mtu(port_id, &mtu) != 0)
+		check_warn("port %u: MAC unicast; the PMD does not tell its MTU: make sure it is at "
+				"least tcp.mss %u + 40", port_id, pe_eng.cfg.tcp_mss);
+	else if (mtu < (unsigned int)pe_eng.cfg.tcp_mss + 40)
+		report_error("%s: port %u: MTU %u is below tcp.mss %u + 40 of %s: full-sized "
+				"segments would not fit", eal_source(), port_id, mtu, pe_eng.cfg.tcp_mss,
+				opts.config_path);
+	else
+		check_ok("port %u: MAC unicast, MTU %u fits tcp.mss %u; VIP and source address "
+				"answered on this port", port_id, mtu, pe_eng.cfg.tcp_mss);
+	pe_port_stop(port_id);
+	check_ok("port %u: stopped and closed", port_id);
+
+cleanup:
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	/* we were the primary process of this prefix: its runtime files are ours */
+	if (rundir[0] != '\0')
+		nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+out:
+	return opts.n_errors ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* The last line of --check. */
+static void
+check_final(int status)
+{
+	if (status == EXIT_SUCCESS)
+		printf("check: passed (profile %s, config %s)\n",
+				opts.profile_path != NULL ? opts.profile_path : "none", opts.config_path);
+	else
+		printf("check: FAILED, %u error(s) (profile %s, config %s), exit %d\n", opts.n_errors,
+				opts.profile_path != NULL ? opts.profile_path : "none", opts.config_path,
+				status);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-	char err[PATH_MAX + 256];
 	int rc, done = 0, status = EXIT_SUCCESS;
 
 	rc = parse_args(argc, argv);
 	if (rc != 0)
 		return rc > 0 ? EXIT_SUCCESS : EXIT_USAGE;
-	if (pe_config_load(opts.config_path, &pe_eng.cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	if (load_static() < 0) {
+		if (opts.check)
+			check_final(EXIT_USAGE);
+		free(opts.profile_args);
 		return EXIT_USAGE;
 	}
-	pe_eng.lb = pe_lb_find(pe_eng.cfg.selection);
-	if (pe_eng.lb == NULL) {
-		fprintf(stderr, "%s:0: selection: no policy \"%s\" in this build\n",
-				opts.config_path, pe_eng.cfg.selection);
-		return EXIT_USAGE;
+	if (opts.check) {
+		status = run_check();
+		check_final(status);
+		free(opts.profile_args);
+		return status;
 	}
-	if (pe_eng.cfg.inspect.enabled) {
-		pe_eng.inspector = pe_inspector_find(pe_eng.cfg.inspect.protocol);
-		if (pe_eng.inspector->init(&pe_eng.cfg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s\n", opts.config_path, err);
-			return EXIT_USAGE;
-		}
-		if (check_rules(pe_eng.inspector) < 0)
-			return EXIT_USAGE;
-	}
-	if (opts.profile_path != NULL && load_profile(opts.profile_path) < 0)
-		return EXIT_USAGE;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "libsodium: initialisation failed\n");
 		return EXIT_FAILURE;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -9,9 +11,12 @@
 
 RTE_LOG_REGISTER_SUFFIX(pe_logtype_port, port, INFO);
 
+/* What RSS hashes on when the engine runs several queues: IPv4 addresses and TCP ports. */
+#define PE_RSS_HF (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP)
+
 int
 pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
-		struct rte_ether_addr *mac)
+		struct rte_ether_addr *mac, struct pe_port_setup *setup)
 {
 	const uint64_t want_rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_conf conf;
@@ -31,6 +36,18 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	}
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.offloads = info.rx_offload_capa & want_rx;
+	if (nb_queues > 1) {
+		/* several workers: the NIC must spread flows, or all land on queue 0 */
+		if ((info.flow_type_rss_offloads & PE_RSS_HF) == 0) {
+			PE_LOG(ERR, port, "port %u (%s): %u queues need RSS on IPv4/TCP, the device "
+					"has none (flow_type_rss_offloads 0x%" PRIx64 ")", port_id,
+					info.driver_name, nb_queues, info.flow_type_rss_offloads);
+			return -ENOTSUP;
+		}
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = NULL;   /* the PMD's default key */
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & PE_RSS_HF;
+	}
 
 	rc = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &conf);
 	if (rc < 0) {
@@ -61,9 +78,20 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	if (rc < 0)
 		goto fail_stop;
 	PE_LOG(INFO, port, "port %u (%s) up: %u queue(s), %u rx / %u tx descriptors, "
-			"MAC " RTE_ETHER_ADDR_PRT_FMT ", rx checksum offload %s",
+			"MAC " RTE_ETHER_ADDR_PRT_FMT ", rx checksum offload %s, RSS %s",
 			port_id, info.driver_name, nb_queues, nb_rxd, nb_txd, RTE_ETHER_ADDR_BYTES(mac),
-			conf.rxmode.offloads == want_rx ? "on" : "off");
+			conf.rxmode.offloads == want_rx ? "on" : "off",
+			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off (one queue)");
+	if (setup != NULL) {
+		memset(setup, 0, sizeof(*setup));
+		snprintf(setup->driver, sizeof(setup->driver), "%s", info.driver_name);
+		setup->nb_queues = nb_queues;
+		setup->nb_rxd = nb_rxd;
+		setup->nb_txd = nb_txd;
+		setup->rx_csum = conf.rxmode.offloads == want_rx;
+		setup->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
+		setup->rss_hf = conf.rx_adv_conf.rss_conf.rss_hf;
+	}
 	return 0;
 
 fail_stop:
