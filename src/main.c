@@ -330,6 +330,20 @@ eal_uses_hugepages(void)
 	return !has_eal_arg("--no-huge");
 }
 
+/* Is the last --huge-unlink of the EAL arguments "always" (files unlinked once mapped)? */
+static bool
+unlinks_hugepages(void)
+{
+	const char *last = NULL;
+	int i;
+
+	for (i = 0; i < n_eal_args(); i++)
+		if (strncmp(eal_arg(i), "--huge-unlink", 13) == 0)
+			last = eal_arg(i);
+	return last != NULL && (strcmp(last, "--huge-unlink") == 0 ||
+			strcmp(last, "--huge-unlink=always") == 0);
+}
+
 static int
 stage_eal_init(void)
 {
@@ -343,7 +357,8 @@ stage_eal_init(void)
 	for (i = 0; i < n_eal_args(); i++)
 		argv[argc++] = (char *)eal_arg(i);
 	/* a check must leave no hugepage files behind, even if it is killed */
-	if (opts.check && eal_uses_hugepages() && !has_eal_arg("--in-memory"))
+	if (opts.check && eal_uses_hugepages() && !has_eal_arg("--in-memory") &&
+			!unlinks_hugepages())
 		argv[argc++] = (char *)"--huge-unlink";
 	argv[argc] = NULL;
 	rc = rte_eal_init(argc, argv);
