@@ -445,35 +445,36 @@ def replay(paths, port=389, engine=standalone_engine, out=None, corrupt=None):
         summary.results.append((capture, label, status, detail))
         out(f"{status}  {label}: {detail}")
 
-    plans = []
+    items = []  # Plans, or (capture, status, detail) for a whole file, in input order
     for path in paths:
         try:
             sessions = captures.read_sessions(path, port)
         except Exception as exc:  # a file scapy cannot read: say so, count it as failed
-            report(path, os.path.basename(path), "FAIL", f"cannot read the capture: {type(exc).__name__}: {exc}")
+            items.append((path, "FAIL", f"cannot read the capture: {type(exc).__name__}: {exc}"))
             continue
         if not sessions:
-            report(path, os.path.basename(path), "SKIP", f"no TCP connection to port {port} in the capture")
-        plans += [plan_session(path, s) for s in sessions]
-    todo = [p for p in plans if not p.skip and p.turns]
+            items.append((path, "SKIP", f"no TCP connection to port {port} in the capture"))
+        items += [plan_session(path, s) for s in sessions]
+    todo = [p for p in items if isinstance(p, Plan) and not p.skip]
     workdir = tempfile.mkdtemp(prefix="pe-replay-")
     try:
         conf = os.path.join(workdir, "engine.conf")
         with open(conf, "w") as f:
             f.write(engine_config_text(port))
-        ctx = engine(conf) if todo else contextlib.nullcontext()
-        with ctx:
-            for p in plans:
-                if p.skip:
+        with engine(conf) if todo else contextlib.nullcontext():
+            for p in items:
+                if not isinstance(p, Plan):
+                    report(p[0], os.path.basename(p[0]), p[1], p[2])
+                elif p.skip:
                     report(p.capture, p.label, "SKIP", p.skip)
-                    continue
-                status, detail = run_session(p, port, workdir, corrupt)
-                notes = ("; " + "; ".join(p.notes)) if p.notes else ""
-                if status == "PASS" and p.cut is not None:
-                    report(p.capture, p.label, "SKIP",
-                           f"TLS after StartTLS ({p.cut} LDAP messages replayed: {detail}{notes})")
                 else:
-                    report(p.capture, p.label, status, detail + notes)
+                    status, detail = run_session(p, port, workdir, corrupt)
+                    notes = ("; " + "; ".join(p.notes)) if p.notes else ""
+                    if status == "PASS" and p.cut is not None:
+                        report(p.capture, p.label, "SKIP",
+                               f"TLS after StartTLS ({p.cut} LDAP messages replayed: {detail}{notes})")
+                    else:
+                        report(p.capture, p.label, status, detail + notes)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     out(summary.line)
@@ -484,7 +485,8 @@ def _interrupted(_signum, _frame):
     raise KeyboardInterrupt
 
 
-def main(argv=None):
+def main(argv=None, engine=None):
+    """The command line; `engine` as for replay() (default: a standalone testbed)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].strip(),
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("captures", nargs="*", metavar="CAPTURE", help="pcap or pcapng files")
@@ -505,13 +507,15 @@ def main(argv=None):
     for c in args.captures:
         if not os.path.isfile(c):
             ap.error(f"{c}: no such file")
+    if engine is None:
+        signal.signal(signal.SIGTERM, _interrupted)  # tear the testbed down as Ctrl-C does
     if os.geteuid() != 0:
         print("replay: must run as root (network namespaces, bridge, tap)", file=sys.stderr)
         return 1
-    if args.profile:
+    if args.profile and engine is None:
         os.environ["PE_PROFILE"] = os.path.abspath(args.profile)
-    signal.signal(signal.SIGTERM, _interrupted)  # tear the testbed down as Ctrl-C does
-    summary = replay([os.path.abspath(c) for c in args.captures], args.port)
+    summary = replay([os.path.abspath(c) for c in args.captures], args.port,
+                     engine=engine or standalone_engine)
     return 1 if summary.count("FAIL") else 0
 
 
