@@ -73,8 +73,8 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 		w->msg_buf = rte_malloc_socket("pe_msg", w->msg_cap, 0, socket);
 		w->out_buf = rte_malloc_socket("pe_msg_out", w->out_cap, 0, socket);
 		w->scratch = rte_malloc_socket("pe_msg_scratch", w->scratch_cap, 0, socket);
-		/* segments of at least 524 payload bytes (MSS 536 with timestamps) */
-		w->emit_cap = (uint32_t)(w->out_cap / 524 + 2);
+		/* segments of at least 52 payload bytes (a backend's MSS is taken down to 64) */
+		w->emit_cap = (uint32_t)(w->out_cap / 52 + 2);
 		w->emit_ms = rte_malloc_socket("pe_emit", sizeof(w->emit_ms[0]) * w->emit_cap, 0, socket);
 		if (w->msg_buf == NULL || w->out_buf == NULL || w->scratch == NULL || w->emit_ms == NULL)
 			goto fail_inspect;

@@ -329,7 +329,7 @@ seq_toward(const struct pe_conn *c, enum pe_side to, bool acked)
 	if (c->state < PE_CS_ESTABLISHED)
 		return to == PE_SIDE_BACKEND ? c->c_isn + 1 : c->e_isn + 1;
 	if (streamed(c, from))
-		return acked ? c->st->d[from].out_una : c->st->d[from].out_nxt;
+		return acked ? c->st->d[from].out_una : c->st->d[from].out_sent;
 	return seq_out(c, from, acked ? peer->rcv_nxt : peer->nxt);
 }
 
@@ -543,7 +543,7 @@ in_window(const struct pe_conn *c, enum pe_side from, const struct pe_tcp_seg *s
 		 */
 		const struct pe_stream_dir *sd = &c->st->d[other(from)];
 
-		return pe_seq_leq(seg->ack, sd->out_nxt) && pe_seq_geq(seg->ack, sd->out_una - back);
+		return pe_seq_leq(seg->ack, sd->out_sent) && pe_seq_geq(seg->ack, sd->out_una - back);
 	}
 	ack = seq_in(c, other(from), seg->ack);
 	return pe_seq_leq(ack, peer->nxt) && pe_seq_geq(ack, peer->rcv_nxt - back);
@@ -617,7 +617,8 @@ relay_seq(const struct pe_conn *c, enum pe_side from, uint32_t seq)
 	if (!streamed(c, from))
 		return seq_out(c, from, seq);
 	d = &c->st->d[from];
-	return pe_seq_geq(seq, d->in_done) ? d->out_nxt : pe_seq_map_to_out(&d->map, seq, false);
+	/* after what was sent, not what is kept: the receiver drops what lies past its window */
+	return pe_seq_geq(seq, d->in_done) ? d->out_sent : pe_seq_map_to_out(&d->map, seq, false);
 }
 
 static void
@@ -1082,7 +1083,7 @@ stream_sack_resend(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const
 	}
 	high = d->out_una;
 	for (i = 0; i < n; i++)
-		if (pe_seq_gt(blk[i][1], high) && pe_seq_leq(blk[i][1], d->out_nxt))
+		if (pe_seq_gt(blk[i][1], high) && pe_seq_leq(blk[i][1], d->out_sent))
 			high = blk[i][1];
 	for (m = d->out.head; m != NULL && sent < 8; m = pe_hold_next(m)) {
 		uint32_t a = out_hdr(m)->seq, e = out_end(m);
@@ -1128,14 +1129,14 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 	 * §2): the first segment it lacks, at once (§3.2), unless its SACK
 	 * blocks had that resent already.
 	 */
-	if (ack == d->out_una && d->out.n != 0) {
+	if (ack == d->out_una && d->out_sent != d->out_una) {
 		if (pure && ++d->dupacks == 3 && pe_seq_geq(d->out_una, d->sack_resent)) {
 			PE_CNT_INC(&w->cnt, stream_fast_resent);
 			stream_resend(w, c, s, 0);
 		}
 		return;
 	}
-	if (!pe_seq_gt(ack, d->out_una) || pe_seq_gt(ack, d->out_nxt))
+	if (!pe_seq_gt(ack, d->out_una) || pe_seq_gt(ack, d->out_sent))
 		return;
 	d->out_una = ack;
 	d->dupacks = 0;
@@ -1145,9 +1146,14 @@ stream_acked(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const struc
 	while ((m = d->out.head) != NULL && pe_seq_leq(out_end(m), ack))
 		rte_pktmbuf_free(pe_hold_pop(&d->out, out_len(m)));
 	pe_seq_map_retire(&d->map, ack);
-	c->retx = 0;
-	c->rto_at = 0;
-	stream_arm_rto(w, c);
+	/* after a refusal the timer is the reply's (refused_timer) */
+	if (!c->st->refused) {
+		c->retx = 0;
+		c->rto_at = 0;
+		stream_arm_rto(w, c);
+	}
+	/* in flight went down: what waits may fit now */
+	stream_push(w, c, s);
 }
 
 /*
@@ -1173,11 +1179,11 @@ stream_mss(const struct pe_conn *c, enum pe_side to)
 	return mss;
 }
 
-/* Output segments a message of @len bytes may become (a rewrite may double it): see stream_process. */
+/* Output segments of @mss a message of @len bytes may become (a rewrite may double it). */
 static inline uint32_t
-stream_segs_max(uint32_t len)
+stream_segs_max(uint32_t len, uint32_t mss)
 {
-	return (2 * len + 4096) / (PE_TCP_DEFAULT_MSS - PE_TCPOPT_TS_ALIGNED_LEN) + 2;
+	return (2 * len + 4096) / mss + 2;
 }
 
 /*
@@ -1481,7 +1487,9 @@ pend_append(struct pe_stream_dir *d, struct rte_mbuf *m, const struct pe_tcp_seg
 	struct pe_tcp_seg ts;
 	uint8_t *dst;
 
-	if (t != NULL && len <= rte_pktmbuf_tailroom(t)) {
+	/* only into a buffer the engine alone owns (some PMDs hand out shared ones) */
+	if (t != NULL && RTE_MBUF_DIRECT(t) && rte_mbuf_refcnt_read(t) == 1 &&
+			len <= rte_pktmbuf_tailroom(t)) {
 		seg_from_mbuf(t, &ts);
 		if (ts.seq + ts.payload_len == s->seq && (dst = (uint8_t *)rte_pktmbuf_append(t,
 				(uint16_t)len)) != NULL) {
@@ -1549,7 +1557,8 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 		uint32_t e;
 
 		seg_from_mbuf(m, &s);
-		if (s.flags & RTE_TCP_FIN_FLAG && !d->fin) {
+		/* a FIN inside what was already received is no FIN (only a hostile sender sends one) */
+		if (s.flags & RTE_TCP_FIN_FLAG && !d->fin && pe_seq_geq(s.seq + s.payload_len, d->in_nxt)) {
 			d->fin = 1;
 			d->fin_at = s.seq + s.payload_len;
 		}
@@ -1621,8 +1630,10 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		if (d->mode == PE_STREAM_PASS) {
 			n = RTE_MIN(avail, (uint32_t)w->msg_cap);
 			if (stream_emit(w, c, side, pend_view(d, d->in_done, (uint32_t)n, w->msg_buf),
-					(uint32_t)n, false) < 0)
+					(uint32_t)n, false) < 0) {
+				d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 				return 0;
+			}
 			pend_consume(d, (uint32_t)n);
 			continue;
 		}
@@ -1667,8 +1678,11 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		 * message is inspected once, so its output must not fail after.
 		 * Without it, wait: the next segment or the timer tries again.
 		 */
-		if (rte_mempool_avail_count(pe_eng.pool) < stream_segs_max(d->msg_len) + PE_BURST) {
+		if (rte_mempool_avail_count(pe_eng.pool) <
+				stream_segs_max(d->msg_len, stream_mss(c, other(side))) + PE_BURST) {
 			PE_CNT_INC(&w->cnt, drop_nombuf);
+			/* a complete message waiting for mbufs: the timer tries again */
+			d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 			break;
 		}
 
@@ -1737,6 +1751,9 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 	/* all input up to the FIN is in */
 	if (d->fin && !d->fin_sent && d->in_nxt == d->fin_at) {
 		if (d->in_done != d->fin_at) {
+			/* a complete message waiting for mbufs: not cut short */
+			if (d->msg_len != 0 && d->in_nxt - d->in_done >= d->msg_len)
+				return 0;
 			/* a message the FIN cut short can never be complete */
 			if (d->mode == PE_STREAM_INSPECT && stream_limit(w, c, side) < 0)
 				return -1;
@@ -1825,7 +1842,8 @@ stream_action(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct 
 	if (st->d[side].out_nxt == out_before &&
 			(c->dir[to].rcv_nxt != ack_before || c->dir[to].win_to != win_before))
 		conn_send_ack(w, c, to, seq_toward(c, to, false));
-	conn_arm_relaying(w, c);
+	if (c->state < PE_CS_TIME_WAIT)
+		conn_arm_relaying(w, c);
 	/*
 	 * The state follows the FIN the receiver got, not the one the sender
 	 * sent: it may wait behind a gap or an incomplete message, and leave
@@ -1851,8 +1869,16 @@ stream_timeout(struct pe_worker *w, struct pe_conn *c)
 
 		if (d->msg_due == 0 || w->now < d->msg_due)
 			continue;
-		rc = stream_limit(w, c, (enum pe_side)s);
-		if (rc == 0)
+		d->msg_due = 0;
+		/*
+		 * A complete message that waited for mbufs, or output of a
+		 * passed-through direction that could not be made: try again.
+		 * Only a message still incomplete is over inspect.hold_ms.
+		 */
+		if (d->mode == PE_STREAM_PASS ||
+				(d->msg_len != 0 && d->in_nxt - d->in_done >= d->msg_len))
+			rc = stream_process(w, c, (enum pe_side)s);
+		else if ((rc = stream_limit(w, c, (enum pe_side)s)) == 0)
 			rc = stream_process(w, c, (enum pe_side)s);
 	}
 	if (rc > 0)
@@ -1986,9 +2012,12 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 			refused_timer(w, c);
 			return;
 		}
-		if (c->st != NULL && c->rto_at != 0 && w->now >= c->rto_at) {
-			/* kept output still unacknowledged after both FINs */
-			retransmit_held(w, c);
+		if (c->st != NULL && c->rto_at != 0) {
+			/* kept output still unacknowledged after both FINs: resent, not forgotten */
+			if (w->now >= c->rto_at)
+				retransmit_held(w, c);
+			else
+				conn_arm(c, c->rto_at - w->now);
 			return;
 		}
 		/* linger measured from the last segment: a peer still retransmitting keeps it */
