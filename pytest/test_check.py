@@ -83,21 +83,28 @@ def test_usage_mentions_check():
     assert r.returncode == 0 and "--check" in r.stdout, show(r)
 
 
-def test_tap_profile_passes(prefix):
+def test_tap_profile_passes(prefix, tmp_path):
+    profile, tap = TAP_PROFILE, TAP
     if os.path.exists(f"/sys/class/net/{TAP}"):
-        pytest.skip(f"{TAP} exists (a testbed is running): the check would create the same tap")
-    r = check(prefix, TAP_PROFILE)
+        # the session's testbed owns pe-tap0: the same profile with an interface of its own
+        profile, tap = str(tmp_path / "tap-check.profile"), "pe-tapchk"
+        with open(os.path.join(REPO_ROOT, TAP_PROFILE)) as f:
+            text = f.read()
+        assert f"iface={TAP}" in text, text
+        with open(profile, "w") as f:
+            f.write(text.replace(f"iface={TAP}", f"iface={tap}"))
+    r = check(prefix, profile)
     assert r.returncode == 0, show(r)
     assert_shape(r, passed=True)
     out = r.stdout
-    for what in (f"ok: config {CONFIG}:", f"ok: profile {TAP_PROFILE}:", "ok: EAL: initialised",
+    for what in (f"ok: config {CONFIG}:", f"ok: profile {profile}:", "ok: EAL: initialised",
                  "ok: port: exactly one, port 0 (net_tap0)", "ok: mempool: 16383 mbufs",
                  "ok: port 0 (net_tap): configured with 1 rx/tx queue(s) of 1024/1024 descriptors",
                  "ok: port 0: stopped and closed"):
         assert what in out, f"missing {what!r}\n{show(r)}"
-    assert r.lines[-1] == f"check: passed (profile {TAP_PROFILE}, config {CONFIG})", show(r)
+    assert r.lines[-1] == f"check: passed (profile {profile}, config {CONFIG})", show(r)
     assert "telemetry off" in out and "dpdk_telemetry" not in r.stderr, show(r)
-    assert not os.path.exists(f"/sys/class/net/{TAP}"), f"{TAP} left behind"
+    assert not os.path.exists(f"/sys/class/net/{tap}"), f"{tap} left behind"
     assert_no_leftovers(prefix)
 
 
