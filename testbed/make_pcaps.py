@@ -260,12 +260,20 @@ table). Every session here has its handshake, its FINs and no missing bytes.
 
 | file | port | sessions | size | what it holds, how it was made |
 |---|---|---|---|---|
-""" + "\n".join(rows) + f"""
+""" + "\n".join(rows) + """
+
+A file whose name holds `portNNNN` is LDAP on that port: replay it with `--port NNNN`
+(pytest/test_replay.py takes the port from the name). tcpdump runs with
+`--immediate-mode -B 32768`: without them this kernel's TPACKET_V3 ring wrote nothing
+before tcpdump was stopped, and with a small buffer it dropped frames of the large
+search (make_pcaps.py fails when tcpdump reports drops).
 
 SASL: slapd offers what Cyrus SASL's installed plugins give (libsasl2-modules:
 DIGEST-MD5, CRAM-MD5, NTLM, PLAIN, LOGIN, SCRAM...); DIGEST-MD5 is used because it has
 two round trips and a security layer. The mechanisms need the user's cleartext secret
-(bob's userPassword); no Kerberos/GSSAPI here (no KDC): the public capture
+(bob's userPassword). Regenerating needs libsasl2-modules (installed here; ci/install-deps.sh
+installs without Recommends, so it may lack it: make_pcaps.py then stops with "slapd offers no
+DIGEST-MD5"); replaying needs nothing of it. No Kerberos/GSSAPI here (no KDC): the public capture
 zeek__modify-request.pcapng has a GSS-SPNEGO bind with integrity-wrapped messages.
 No TLS/StartTLS capture is made here (slapd has no certificate in the testbed); the
 public zeek__ldap-starttls.pcap covers StartTLS.
