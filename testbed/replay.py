@@ -19,8 +19,8 @@ beside it: pytest/test_replay.py replays on the session testbed). Per session:
   - a scripted client in pe-client (--peer client) connects to the VIP 198.18.0.1:--port,
     sends each client turn and reads exactly each server turn (compared);
   - then the client half-closes, the server must see end of stream with nothing more,
-    closes, and the client must see the same. Each peer reports JSON; turns and results
-    pass through files in a temporary directory. Every read has a 5 s timeout.
+    closes, and the client must see the same. Each peer gets its steps in a temporary
+    JSON file and prints its result as one JSON line. Every read has a 5 s timeout.
 
 A session passes when the server received exactly the captured client bytes and the
 client exactly the captured server bytes (with the default, L4-only engine: no rewrite
