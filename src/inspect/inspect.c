@@ -25,6 +25,7 @@ const char *
 pe_verdict_str(enum pe_verdict v)
 {
 	static const char *const names[PE_VERDICT_MAX] = {
+		[PE_VERDICT_AGAIN] = "again",
 		[PE_VERDICT_PASS] = "pass",
 		[PE_VERDICT_DROP] = "drop",
 		[PE_VERDICT_RESET] = "reset",

@@ -22,7 +22,8 @@
  *
  * and, before a backend is chosen (m->bound false), r->pool selects the
  * backend pool (delayed binding on the first message). "Wait for more" is
- * frame() returning -EAGAIN.
+ * AGAIN, from frame(): the engine holds what it has and asks again when more
+ * bytes have arrived.
  *
  * Everything the engine does around a verdict is the engine's: sequence and
  * acknowledgment numbers and SACK blocks of both sides are translated
@@ -48,6 +49,7 @@
 struct pe_config;
 
 enum pe_verdict {
+	PE_VERDICT_AGAIN,       /* frame() only: more bytes are needed to tell */
 	PE_VERDICT_PASS,
 	PE_VERDICT_DROP,
 	PE_VERDICT_RESET,
@@ -101,12 +103,17 @@ struct pe_inspector {
 	bool (*inspects)(enum pe_side from);
 	/*
 	 * Framing: the length of the message starting at p[0], from its first
-	 * n bytes: 0 with *len (as soon as it is known, before the message is
-	 * all in), -EAGAIN when more bytes are needed to tell, -EBADMSG when
-	 * no message starts here (*rule: the rule to count it under).
+	 * n bytes: PASS with *len (as soon as it is known, before the message
+	 * is all in), AGAIN when more bytes are needed to tell, RESET when no
+	 * message starts here (*rule: the rule to count it under). Any other
+	 * verdict is taken as RESET.
 	 */
-	int (*frame)(const uint8_t *p, size_t n, size_t *len, uint16_t *rule);
-	/* Decide on one complete message. r comes zeroed, with pool = -1. */
+	enum pe_verdict (*frame)(const uint8_t *p, size_t n, size_t *len, uint16_t *rule);
+	/*
+	 * Decide on one complete message. r comes zeroed (verdict AGAIN, which
+	 * is no verdict here: the inspector must set one, or the connection is
+	 * reset as inspect_bad_verdict), with pool = -1.
+	 */
 	void (*inspect)(const struct pe_inspect_msg *m, struct pe_inspect_result *r);
 	/*
 	 * Number of rules and their names (telemetry /pe/rules, logs). Names

@@ -97,14 +97,18 @@ ldap_inspects(enum pe_side from)
 	return from == PE_SIDE_CLIENT || ldap.conf->rewrite;
 }
 
-static int
+static enum pe_verdict
 ldap_frame(const uint8_t *p, size_t n, size_t *len, uint16_t *rule)
 {
-	int ret = pe_ldap_frame(p, n, len, NULL);
-
-	if (ret == -EBADMSG)
+	switch (pe_ldap_frame(p, n, len, NULL)) {
+	case 0:
+		return PE_VERDICT_PASS;
+	case -EAGAIN:
+		return PE_VERDICT_AGAIN;
+	default:
 		*rule = rule_of(RULE_MALFORMED);
-	return ret;
+		return PE_VERDICT_RESET;
+	}
 }
 
 static bool

@@ -52,16 +52,16 @@ lines_inspects(enum pe_side from)
 	return true;
 }
 
-static int
+static enum pe_verdict
 lines_frame(const uint8_t *p, size_t n, size_t *len, uint16_t *rule)
 {
 	const uint8_t *nl = memchr(p, '\n', n);
 
 	(void)rule;
 	if (nl == NULL)
-		return -EAGAIN;
+		return PE_VERDICT_AGAIN;
 	*len = (size_t)(nl - p) + 1;
-	return 0;
+	return PE_VERDICT_PASS;
 }
 
 /* The pool named by the first word of @m's line, or -1. */

@@ -1639,20 +1639,20 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		}
 		if (d->msg_len == 0) {
 			uint16_t rule = 0;
-			int rc;
+			enum pe_verdict fv;
 
 			n = RTE_MIN(avail, max);
 			p = pend_view(d, d->in_done, (uint32_t)n, w->msg_buf);
 			len = 0;
-			rc = in->frame(p, (size_t)n, &len, &rule);
-			if (rc != 0 && rc != -EAGAIN) {
-				/* -EBADMSG, or anything an inspector should not return: no message here */
+			fv = in->frame(p, (size_t)n, &len, &rule);
+			if (fv != PE_VERDICT_PASS && fv != PE_VERDICT_AGAIN) {
+				/* RESET, or anything else an inspector should not return: no message here */
 				PE_CNT_INC(&w->cnt, inspect_malformed);
 				if (rule < PE_INSPECT_MAX_RULES)
 					w->rule_hits[rule]++;
 				return -1;
 			}
-			if (rc == -EAGAIN) {
+			if (fv == PE_VERDICT_AGAIN) {
 				if (avail >= max) {
 					if (stream_limit(w, c, side) < 0)
 						return -1;
@@ -1741,6 +1741,9 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 				return 1;
 			}
 			return -1;   /* a refusal toward a backend is a reset */
+		case PE_VERDICT_AGAIN:   /* framing's answer, not a verdict on a whole message */
+			PE_CNT_INC(&w->cnt, inspect_bad_verdict);
+			return -1;
 		case PE_VERDICT_RESET:
 		default:
 			return -1;

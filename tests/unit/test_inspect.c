@@ -905,7 +905,7 @@ test_ldap_frame(void **state)
 		m = msg_bytes(buf, k);
 		len = 0;
 		rule = 0xbeef;
-		assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), 0);
+		assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), PE_VERDICT_PASS);
 		assert_int_equal(len, n);
 		assert_int_equal(rule, 0xbeef);
 		free(m.p);
@@ -913,7 +913,7 @@ test_ldap_frame(void **state)
 	/* and with the next message behind it */
 	m = msg_hex(B_ADMIN B_ANON);
 	rule = 0xbeef;
-	assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), 0);
+	assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), PE_VERDICT_PASS);
 	assert_int_equal(len, n);
 	assert_int_equal(rule, 0xbeef);
 	free(m.p);
@@ -921,13 +921,13 @@ test_ldap_frame(void **state)
 	for (k = 0; k < 2; k++) {
 		m = msg_bytes(buf, k);
 		rule = 0xbeef;
-		assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), -EAGAIN);
+		assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), PE_VERDICT_AGAIN);
 		assert_int_equal(rule, 0xbeef);
 		free(m.p);
 	}
 	m = msg_hex("3084000000");          /* long form, a length octet missing */
 	rule = 0xbeef;
-	assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), -EAGAIN);
+	assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), PE_VERDICT_AGAIN);
 	assert_int_equal(rule, 0xbeef);
 	free(m.p);
 	/* no message starts here: counted as malformed */
@@ -939,7 +939,7 @@ test_ldap_frame(void **state)
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			m = msg_hex(bad[i]);
 			rule = 0xbeef;
-			assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), -EBADMSG);
+			assert_int_equal(pe_inspector_ldap.frame(m.p, m.n, &len, &rule), PE_VERDICT_RESET);
 			assert_int_equal(rule, M_MALFORMED);
 			free(m.p);
 		}
@@ -1172,13 +1172,13 @@ test_lines_rules(void **state)
 static void
 test_lines_frame(void **state)
 {
-	static const struct { const char *s; int rc; size_t len; } cases[] = {
-		{ "GET a\r\nSET b\r\n", 0, 7 },
-		{ "\n", 0, 1 },
-		{ "\nGET", 0, 1 },
-		{ "GET a", -EAGAIN, 0 },
-		{ "", -EAGAIN, 0 },
-		{ "\r", -EAGAIN, 0 },
+	static const struct { const char *s; enum pe_verdict rc; size_t len; } cases[] = {
+		{ "GET a\r\nSET b\r\n", PE_VERDICT_PASS, 7 },
+		{ "\n", PE_VERDICT_PASS, 1 },
+		{ "\nGET", PE_VERDICT_PASS, 1 },
+		{ "GET a", PE_VERDICT_AGAIN, 0 },
+		{ "", PE_VERDICT_AGAIN, 0 },
+		{ "\r", PE_VERDICT_AGAIN, 0 },
 	};
 	unsigned int i;
 	size_t len;
@@ -1191,13 +1191,13 @@ test_lines_frame(void **state)
 		len = 12345;
 		rule = 0xbeef;
 		assert_int_equal(pe_inspector_lines.frame(m.p, m.n, &len, &rule), cases[i].rc);
-		assert_int_equal(len, cases[i].rc == 0 ? cases[i].len : 12345);
+		assert_int_equal(len, cases[i].rc == PE_VERDICT_PASS ? cases[i].len : 12345);
 		assert_int_equal(rule, 0xbeef);
 		free(m.p);
 	}
 	/* a NUL does not end a line */
 	m = msg_bytes("a\0b\n", 4);
-	assert_int_equal(pe_inspector_lines.frame(m.p, m.n, &len, &rule), 0);
+	assert_int_equal(pe_inspector_lines.frame(m.p, m.n, &len, &rule), PE_VERDICT_PASS);
 	assert_int_equal(len, 4);
 	free(m.p);
 }
