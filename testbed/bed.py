@@ -14,6 +14,7 @@ import shutil
 
 from . import engine as engine_mod
 from . import slapd, topo
+from . import vhost as vhost_mod
 from .netns import pid_alive
 
 BASE_DIR = slapd.BASE_DIR
@@ -40,13 +41,17 @@ class Testbed:
         eng = state.get("engine")
         if eng:
             bed.engine = engine_mod.Engine(pid=eng["pid"], marker=eng["marker"], config=eng.get("config"))
+            vh = eng.get("vhost")  # virtio profile: the bridge process recorded with the engine
+            bed.engine.vhost = vhost_mod.VhostBridge(vh["socket"], pid=vh["pid"]) if vh else None
         return bed
 
     def _save(self):
         state = {"slapd": {n: s.pid for n, s in self.slapds.items()},
                  "engine": ({"pid": self.engine.pid, "marker": self.engine.marker,
                              "config": self.engine.config, "argv": self.engine.argv(),
-                             "log": self.engine.log_path}
+                             "log": self.engine.log_path,
+                             "vhost": ({"pid": self.engine.vhost.pid, "socket": self.engine.vhost.socket}
+                                       if self.engine.vhost else None)}
                             if self.engine else None)}
         tmp = STATE_PATH + ".tmp"
         with open(tmp, "w") as f:
@@ -114,6 +119,7 @@ class Testbed:
             if os.path.exists(STATE_PATH):
                 os.unlink(STATE_PATH)
             shutil.rmtree(f"/var/run/dpdk/{engine_mod.FILE_PREFIX}", ignore_errors=True)  # DPDK runtime dir
+            vhost_mod.cleanup()  # virtio profile: pe-vtap0 and the bridge's runtime dir, by name
         summary["leftovers"] = topo.leftovers()
         return summary
 

@@ -11,6 +11,11 @@ socket accepts a connection and answers /pe/info (registered after the port
 started), and the tap exists; then, for the testbed's engine, the tap is joined
 to the bridge (topo.attach_tap).
 
+virtio profile (one with a net_virtio_user vdev, e.g. pmd-profiles/virtio.profile):
+the testbed's engine starts build/vhost_bridge on the profile's socket before the
+engine (spawn), joins the bridge's tap pe-vtap0 to pe-br0 instead of pe-tap0
+(wait_ready), and stops the bridge after the engine (stop); see testbed/vhost.py.
+
 Engine() is the testbed's engine (pe-tap0 on the bridge). Other instances (the
 scenario runner's, testbed/scenario.py) pass their own file prefix, log, config,
 profile, tap name and network namespace, and attach_bridge=False; the env
@@ -22,6 +27,7 @@ import subprocess
 import sys
 
 from . import topo
+from . import vhost as vhost_mod
 from .netns import pid_alive, run, terminate, wait_until
 from .telemetry import Telemetry, TelemetryError, socket_path
 
@@ -38,9 +44,13 @@ def default_config():
     return os.environ.get("PE_CONFIG", "testbed/proxyengine.conf")
 
 
+def default_profile():
+    return os.environ.get("PE_PROFILE", "pmd-profiles/tap.profile")
+
+
 def command(file_prefix=FILE_PREFIX, config=None, profile=None, netns=None):
     """The full argv used to start an engine (env overrides applied)."""
-    profile = profile or os.environ.get("PE_PROFILE", "pmd-profiles/tap.profile")
+    profile = profile or default_profile()
     config = config or default_config()
     argv = ([binary(), f"--file-prefix={file_prefix}", "-l", "0"]
             + shlex.split(os.environ.get("PE_EAL_ARGS", ""))
@@ -79,6 +89,12 @@ class Engine:
         self.netns = netns
         self.attach_bridge = attach_bridge
         self.socket_path = socket_path(file_prefix)
+        # virtio profile, testbed's engine: the vhost-user peer and its tap take pe-tap0's place
+        self.vhost = None
+        sock = vhost_mod.socket_of_profile(profile or default_profile()) if attach_bridge else None
+        if sock:
+            self.vhost = vhost_mod.VhostBridge(sock)
+            self.tap = self.vhost.tap
 
     def argv(self):
         return command(self.file_prefix, self.config, self.profile, self.netns)
@@ -96,6 +112,8 @@ class Engine:
         if not os.access(binary(), os.X_OK):
             raise EngineError(f"engine binary {binary()} not found or not executable (build it first)")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        if self.vhost is not None:
+            self.vhost.start()  # virtio_user connects to its socket during EAL init
         # `ip netns exec` execs the engine, so the child's pid is the engine's own.
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(self.argv(), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
@@ -108,7 +126,9 @@ class Engine:
         raise EngineError with the log tail."""
         try:
             wait_until(self._ready, timeout, "engine telemetry (/pe/info) and tap link")
-            if self.attach_bridge:
+            if self.vhost is not None:
+                self.vhost.attach()
+            elif self.attach_bridge:
                 topo.attach_tap(timeout=5.0)
             if wait_backends:
                 # The engine ARPs for its backends at start, before its tap is on the
@@ -159,7 +179,15 @@ class Engine:
     def stop(self, timeout=10.0):
         """SIGTERM by pid, wait up to `timeout`, then SIGKILL. Returns the exit code if known
         (None when the process is not our child). Prints the log tail if the engine did
-        not exit cleanly on SIGTERM. Repeated calls are no-ops."""
+        not exit cleanly on SIGTERM. Repeated calls are no-ops. The vhost bridge (virtio
+        profile) is stopped after the engine, whatever happened to it."""
+        try:
+            return self._stop_engine(timeout)
+        finally:
+            if self.vhost is not None:
+                self.vhost.stop()
+
+    def _stop_engine(self, timeout):
         if self.pid is None:
             return self.rc
         exited_already = self.proc is not None and self.proc.poll() is not None
