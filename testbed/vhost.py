@@ -16,6 +16,12 @@ Command (from the repo root, output to LOG_PATH):
 Ready = its "vhost_bridge: ready" line, the socket and the tap exist. It must be
 ready before the engine starts (the engine's virtio_user connects at EAL init).
 
+For a command that needs the peer but no testbed (e.g. ci/test.sh's --check):
+  /usr/bin/python3 -m testbed.vhost PROFILE -- CMD [ARG...]
+runs CMD between a bridge's start and stop when PROFILE is a virtio profile (tap
+pe-vtapc0, file prefix pe-vhost-check, on no Linux bridge), CMD alone otherwise;
+exit status CMD's (1 when the bridge does not start).
+
 testbed/engine.py starts it before the testbed's engine when the profile has a
 net_virtio_user vdev (socket_of_profile), attaches pe-vtap0 instead of pe-tap0,
 and stops it after the engine. Nothing here is specific to one engine run: a
@@ -25,6 +31,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 from . import topo
 from .netns import pid_alive, run, terminate, wait_until
@@ -168,3 +175,29 @@ def cleanup(socket=None, tap=TAP, file_prefix=FILE_PREFIX):
     if socket and os.path.exists(socket):
         os.unlink(socket)
     shutil.rmtree(f"/var/run/dpdk/{file_prefix}", ignore_errors=True)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 3 or argv[1] != "--":
+        print("usage: python3 -m testbed.vhost PROFILE -- CMD [ARG...]", file=sys.stderr)
+        return 2
+    sock = socket_of_profile(argv[0])
+    vb = None
+    if sock:
+        vb = VhostBridge(sock, tap="pe-vtapc0", file_prefix="pe-vhost-check",
+                         log_path="/tmp/pe-vhost-check.log")
+        try:
+            vb.start()
+        except VhostError as exc:
+            print(f"testbed.vhost: {exc}", file=sys.stderr)
+            return 1
+    try:
+        return subprocess.run(argv[2:], cwd=REPO_ROOT).returncode
+    finally:
+        if vb is not None:
+            vb.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
