@@ -36,7 +36,6 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_timer.h>
 
 #include "core/config.h"
 #include "core/counters.h"
@@ -381,18 +380,6 @@ stage_eal_fini(void)
 }
 
 static int
-stage_timers_init(void)
-{
-	return rte_timer_subsystem_init();
-}
-
-static void
-stage_timers_fini(void)
-{
-	rte_timer_subsystem_finalize();
-}
-
-static int
 stage_mempool_init(void)
 {
 	pe_eng.pool = rte_pktmbuf_pool_create("pe_mbuf", MBUF_COUNT, MBUF_CACHE, 0,
@@ -479,7 +466,6 @@ struct pe_stage {
 
 static const struct pe_stage stages[] = {
 	{ "eal", stage_eal_init, stage_eal_fini },
-	{ "timers", stage_timers_init, stage_timers_fini },
 	{ "mempool", stage_mempool_init, stage_mempool_fini },
 	{ "port", stage_port_init, stage_port_fini },
 	{ "workers", stage_workers_init, stage_workers_fini },

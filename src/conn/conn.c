@@ -19,6 +19,8 @@ struct pe_conn_table {
 	struct rte_hash *hash;
 	struct pe_conn *entries;
 	struct pe_stream *streams;   /* by entry index; NULL without inspection */
+	struct pe_tmr **timer_slots;
+	struct pe_theap timers;      /* every entry's timer, on the worker's clock */
 	uint32_t *free_stack;
 	uint32_t n_free;
 	uint32_t max;
@@ -61,6 +63,10 @@ pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams)
 		if (t->streams == NULL)
 			goto fail_streams;
 	}
+	t->timer_slots = rte_malloc_socket(name, sizeof(t->timer_slots[0]) * max, 0, socket);
+	if (t->timer_slots == NULL)
+		goto fail_slots;
+	pe_theap_init(&t->timers, t->timer_slots, max);
 	t->hash = rte_hash_create(&hp);
 	if (t->hash == NULL)
 		goto fail_hash;
@@ -71,6 +77,8 @@ pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams)
 	return t;
 
 fail_hash:
+	rte_free(t->timer_slots);
+fail_slots:
 	rte_free(t->streams);
 fail_streams:
 	rte_free(t->free_stack);
@@ -98,9 +106,9 @@ pe_conn_table_destroy(struct pe_conn_table *t)
 		pe_hold_free(&c->hold);
 		if (c->st != NULL)
 			pe_stream_free(c->st);
-		rte_timer_stop(&c->timer);
 	}
 	rte_hash_free(t->hash);
+	rte_free(t->timer_slots);
 	rte_free(t->streams);
 	rte_free(t->free_stack);
 	rte_free(t->entries);
@@ -118,7 +126,6 @@ pe_conn_alloc(struct pe_conn_table *t)
 	i = t->free_stack[--t->n_free];
 	c = &t->entries[i];
 	memset(c, 0, sizeof(*c));
-	rte_timer_init(&c->timer);
 	if (t->streams != NULL) {
 		c->st = &t->streams[i];
 		memset(c->st, 0, sizeof(*c->st));
@@ -157,7 +164,7 @@ pe_conn_remove_backend(struct pe_conn_table *t, struct pe_conn *c)
 void
 pe_conn_release(struct pe_conn_table *t, struct pe_conn *c)
 {
-	rte_timer_stop(&c->timer);
+	pe_tmr_stop(&t->timers, &c->timer);
 	rte_hash_del_key(t->hash, &c->key[PE_SIDE_CLIENT]);
 	if (c->flags & PE_CF_BACKEND_KEY)
 		rte_hash_del_key(t->hash, &c->key[PE_SIDE_BACKEND]);
@@ -165,6 +172,27 @@ pe_conn_release(struct pe_conn_table *t, struct pe_conn *c)
 	if (c->st != NULL)
 		pe_stream_free(c->st);
 	t->free_stack[t->n_free++] = (uint32_t)(c - t->entries);
+}
+
+void
+pe_conn_timer_arm(struct pe_conn_table *t, struct pe_conn *c, uint64_t due)
+{
+	/* one slot per entry: never full */
+	(void)pe_tmr_arm(&t->timers, &c->timer, due);
+}
+
+struct pe_conn *
+pe_conn_timer_due(struct pe_conn_table *t, uint64_t now)
+{
+	struct pe_tmr *tm = pe_theap_pop_due(&t->timers, now);
+
+	return tm == NULL ? NULL : container_of(tm, struct pe_conn, timer);
+}
+
+uint32_t
+pe_conn_timer_count(const struct pe_conn_table *t)
+{
+	return pe_theap_count(&t->timers);
 }
 
 void

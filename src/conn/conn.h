@@ -6,11 +6,11 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
-#include <rte_timer.h>
 
 #include "conn/conn_types.h"
 #include "conn/hold.h"
 #include "conn/stream.h"
+#include "core/timerheap.h"
 
 /*
  * What the engine knows of one direction of a connection, by sender side s
@@ -85,7 +85,7 @@ struct pe_conn {
 	uint64_t rto_at;               /* TSC when held data is due again (0: nothing to resend) */
 	struct pe_hold hold;           /* client data while connecting, then until the backend ACKs it */
 	struct pe_stream *st;          /* inspection state (NULL: no inspector configured) */
-	struct rte_timer timer;
+	struct pe_tmr timer;           /* in the table's timer heap */
 };
 
 struct pe_conn_table;
@@ -97,7 +97,7 @@ struct pe_conn_table;
 struct pe_conn_table *pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams);
 void pe_conn_table_destroy(struct pe_conn_table *t);
 
-/* A zeroed entry, or NULL when the table is full. Its timer is initialised. */
+/* A zeroed entry (its timer not armed), or NULL when the table is full. */
 struct pe_conn *pe_conn_alloc(struct pe_conn_table *t);
 
 /* Make @c findable by c->key[side]. 0 or -errno. */
@@ -109,6 +109,16 @@ struct pe_conn *pe_conn_lookup(struct pe_conn_table *t, const struct pe_conn_key
 
 /* Forget @c's backend key (before trying another backend). */
 void pe_conn_remove_backend(struct pe_conn_table *t, struct pe_conn *c);
+
+/* Arm (or move) @c's timer to fire when the worker's clock reaches @due. */
+void pe_conn_timer_arm(struct pe_conn_table *t, struct pe_conn *c, uint64_t due);
+
+/*
+ * A connection whose timer is due at @now, its timer disarmed, or NULL.
+ * pe_conn_timer_count() at the start bounds a loop whose handlers re-arm.
+ */
+struct pe_conn *pe_conn_timer_due(struct pe_conn_table *t, uint64_t now);
+uint32_t pe_conn_timer_count(const struct pe_conn_table *t);
 
 /* Remove @c's keys, stop its timer, free its held mbufs, return it to the pool. */
 void pe_conn_release(struct pe_conn_table *t, struct pe_conn *c);

@@ -6,7 +6,6 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
-#include <rte_timer.h>
 
 #include "conn/conn.h"
 #include "conn/port_alloc.h"
@@ -17,8 +16,9 @@
 #include "net/arp.h"
 #include "net/net.h"
 #include "proxy/backend.h"
+#include "proxy/proxy.h"
 
-#define TIMER_RESOLUTION_US 1000  /* rte_timer_manage() and ARP ageing at most this often */
+#define TIMER_RESOLUTION_US 1000  /* connection timers and ARP ageing at most this often */
 #define IDLE_SPIN_POLLS 256       /* empty polls before the idle loop starts sleeping */
 #define IDLE_SLEEP_MAX_US 500u    /* longest nap: bounds the latency a sleeping worker adds */
 
@@ -190,7 +190,7 @@ pe_worker_loop(void *arg)
 		}
 		if (w->now - last_tick >= tick) {
 			last_tick = w->now;
-			rte_timer_manage();
+			pe_proxy_timers(w);
 			pe_arp_tick(w);
 		}
 		rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);

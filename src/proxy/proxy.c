@@ -32,7 +32,6 @@
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_timer.h>
 
 #include "conn/conn.h"
 #include "conn/port_alloc.h"
@@ -177,12 +176,11 @@ streamed(const struct pe_conn *c, enum pe_side from)
 
 /* ---- connection life cycle ---------------------------------------------- */
 
-static void conn_timer_cb(struct rte_timer *tim, void *arg);
-
+/* @c's timer fires @ticks from now (the worker's clock): conn_timer_cb(). */
 static void
-conn_arm(struct pe_conn *c, uint64_t ticks)
+conn_arm(struct pe_worker *w, struct pe_conn *c, uint64_t ticks)
 {
-	rte_timer_reset(&c->timer, ticks, SINGLE, rte_lcore_id(), conn_timer_cb, c);
+	pe_conn_timer_arm(w->conns, c, w->now + ticks);
 }
 
 /* Give back the backend half: its port, its place in the table, the backend's count. */
@@ -217,7 +215,7 @@ conn_arm_relaying(struct pe_worker *w, struct pe_conn *c)
 	for (s = 0; c->st != NULL && s < 2; s++)
 		if (c->st->d[s].msg_due != 0 && c->st->d[s].msg_due < due)
 			due = c->st->d[s].msg_due;
-	conn_arm(c, due > w->now ? due - w->now : 0);
+	conn_arm(w, c, due > w->now ? due - w->now : 0);
 }
 
 static void
@@ -233,7 +231,7 @@ conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 		conn_arm_relaying(w, c);
 		break;
 	case PE_CS_CONNECTING:
-		conn_arm(c, pe_ms_to_tsc(PE_SYN_RTO_MS));
+		conn_arm(w, c, pe_ms_to_tsc(PE_SYN_RTO_MS));
 		break;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
@@ -242,9 +240,9 @@ conn_set_state(struct pe_worker *w, struct pe_conn *c, unsigned int next)
 		if (next == PE_CS_RESET || c->st == NULL ||
 				c->st->d[0].out.n + c->st->d[1].out.n == 0)
 			c->rto_at = 0;
-		conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.linger_ms));
+		conn_arm(w, c, pe_ms_to_tsc(pe_eng.cfg.linger_ms));
 		if (c->rto_at != 0 && c->rto_at < w->now + pe_ms_to_tsc(pe_eng.cfg.linger_ms))
-			conn_arm(c, c->rto_at > w->now ? c->rto_at - w->now : 0);
+			conn_arm(w, c, c->rto_at > w->now ? c->rto_at - w->now : 0);
 		break;
 	default:
 		/* FIN_*: the timer armed in ESTABLISHED keeps running, unless held data is due */
@@ -911,7 +909,7 @@ failover(struct pe_worker *w, struct pe_conn *c, enum pe_backend_failure why)
 	conn_unbind(w, c);
 	if (c->be_tries < pe_eng.cfg.backend_tries && bind_backend(w, c)) {
 		PE_CNT_INC(&w->cnt, backend_failover);
-		conn_arm(c, pe_ms_to_tsc(PE_SYN_RTO_MS));
+		conn_arm(w, c, pe_ms_to_tsc(PE_SYN_RTO_MS));
 		return PE_FSM_SAME;
 	}
 	conn_rst(w, c, PE_SIDE_CLIENT);
@@ -1367,7 +1365,7 @@ stream_refuse(struct pe_worker *w, struct pe_conn *c, const uint8_t *reply, uint
 	stream_tx(w, c, PE_SIDE_CLIENT, m);
 	c->retx = 0;
 	c->rto_at = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
-	conn_arm(c, pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms));
+	conn_arm(w, c, pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms));
 	return true;
 }
 
@@ -1987,17 +1985,14 @@ refused_timer(struct pe_worker *w, struct pe_conn *c)
 		c->rto_at = w->now + (pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms) << RTE_MIN(c->retx, 6u));
 		c->last_seen = w->now;
 	}
-	conn_arm(c, RTE_MIN(c->rto_at - w->now, linger));
+	conn_arm(w, c, RTE_MIN(c->rto_at - w->now, linger));
 }
 
 static void
-conn_timer_cb(struct rte_timer *tim, void *arg)
+conn_timer_cb(struct pe_worker *w, struct pe_conn *c)
 {
-	struct pe_worker *w = pe_eng.workers[rte_lcore_id()];
-	struct pe_conn *c = arg;
 	uint64_t idle = pe_ms_to_tsc(pe_eng.cfg.idle_timeout_ms);
 
-	(void)tim;
 	switch (c->state) {
 	case PE_CS_CONNECTING:
 		if (w->now - c->syn_first >= pe_ms_to_tsc(pe_eng.cfg.connect_timeout_ms)) {
@@ -2007,7 +2002,7 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 		}
 		PE_CNT_INC(&w->cnt, backend_syn_retx);
 		send_backend_syn(w, c);
-		conn_arm(c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1u, 4u)));
+		conn_arm(w, c, pe_ms_to_tsc((uint64_t)PE_SYN_RTO_MS << RTE_MIN(c->syn_tries - 1u, 4u)));
 		return;
 	case PE_CS_TIME_WAIT:
 	case PE_CS_RESET:
@@ -2020,12 +2015,12 @@ conn_timer_cb(struct rte_timer *tim, void *arg)
 			if (w->now >= c->rto_at)
 				retransmit_held(w, c);
 			else
-				conn_arm(c, c->rto_at - w->now);
+				conn_arm(w, c, c->rto_at - w->now);
 			return;
 		}
 		/* linger measured from the last segment: a peer still retransmitting keeps it */
 		if (w->now - c->last_seen < pe_ms_to_tsc(pe_eng.cfg.linger_ms)) {
-			conn_arm(c, c->last_seen + pe_ms_to_tsc(pe_eng.cfg.linger_ms) - w->now);
+			conn_arm(w, c, c->last_seen + pe_ms_to_tsc(pe_eng.cfg.linger_ms) - w->now);
 			return;
 		}
 		conn_free(w, c);
@@ -2583,6 +2578,17 @@ state:
 out:
 	if (seg->m != NULL)
 		rte_pktmbuf_free(seg->m);
+}
+
+void
+pe_proxy_timers(struct pe_worker *w)
+{
+	/* handlers re-arm timers already due (retransmissions): each runs once per call */
+	uint32_t n = pe_conn_timer_count(w->conns);
+	struct pe_conn *c;
+
+	while (n-- > 0 && (c = pe_conn_timer_due(w->conns, w->now)) != NULL)
+		conn_timer_cb(w, c);
 }
 
 void

@@ -13,6 +13,9 @@ struct rte_ipv4_hdr;
  */
 void pe_proxy_input(struct pe_worker *w, struct pe_tcp_seg *seg);
 
+/* Run the connections' timers due at the worker's clock (w->now). */
+void pe_proxy_timers(struct pe_worker *w);
+
 /*
  * An ICMP destination unreachable quoting a TCP segment the engine sent
  * (@inner: the quoted IPv4 header; @inner_seq, @sport, @dport: from the
