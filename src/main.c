@@ -72,6 +72,16 @@ static struct {
 
 /* ---- reporting ------------------------------------------------------------ */
 
+/* One line on @f: @tag (may be "") then the message. */
+static void
+report_line(FILE *f, const char *tag, const char *fmt, va_list ap)
+{
+	fputs(tag, f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
 /* A passed check (--check only): "ok: ..." on stdout. */
 static void __rte_format_printf(1, 2)
 check_ok(const char *fmt, ...)
@@ -80,12 +90,9 @@ check_ok(const char *fmt, ...)
 
 	if (!opts.check)
 		return;
-	fputs("ok: ", stdout);
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	report_line(stdout, "ok: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 /* A note that fails nothing (--check only): "warning: ..." on stdout. */
@@ -96,12 +103,9 @@ check_warn(const char *fmt, ...)
 
 	if (!opts.check)
 		return;
-	fputs("warning: ", stdout);
 	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
+	report_line(stdout, "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 /*
@@ -111,17 +115,12 @@ check_warn(const char *fmt, ...)
 static void __rte_format_printf(1, 2)
 report_error(const char *fmt, ...)
 {
-	FILE *f = opts.check ? stdout : stderr;
 	va_list ap;
 
 	opts.n_errors++;
-	if (opts.check)
-		fputs("error: ", f);
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	report_line(opts.check ? stdout : stderr, opts.check ? "error: " : "", fmt, ap);
 	va_end(ap);
-	fputc('\n', f);
-	fflush(f);
 }
 
 static void
