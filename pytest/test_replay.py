@@ -9,7 +9,13 @@ server speaking first, trailing server bytes, and one session for each SKIP reas
     the reason written there; every pcaps/ session PASSes;
   - the command line with --port 3268 replays pcaps/port3268-gc.pcap (VIP and backend on
     3268) and exits 0;
-  - a changed byte in what either peer expects makes the session FAIL (the check can fail).
+  - a changed byte in what either peer expects makes the session FAIL (the check can fail);
+  - with --config (an engine config with ldap.rewrite, made from pytest/configs/ldap-rewrite.conf)
+    pcaps/write-ops.pcap and pcaps/large-search.pcap PASS against the bytes the policy should
+    produce, computed offline by build/ldap_walk --rewrite: requests rewritten (client suffix
+    dc=example,dc=com, as captured, to a longer backend suffix) and responses rewritten (the
+    shipped config: backend dc=example,dc=com, as captured, to dc=corp,dc=example); a changed
+    expected byte FAILs there too.
 Runs on the session testbed (`tb`): replay.on_testbed(tb) adds the replay backend address
 to pe-be1 and runs the engine with the replay config, then restores both.
 The crafted captures' reassembly is also checked without the testbed.
@@ -28,6 +34,14 @@ from testbed import captures, replay  # noqa: E402
 from test_ber_captures import CANDIDATES, CAPTURES as PUBLIC_DIR, captures as public_captures  # noqa: E402
 
 PCAPS = os.path.join(REPO_ROOT, "pcaps")
+REWRITE_CONF = os.path.join(REPO_ROOT, "pytest", "configs", "ldap-rewrite.conf")
+# the captures were made against be1's dc=example,dc=com: as the client suffix, the requests
+# are rewritten (to a suffix of another length); as the backend suffix, the responses are
+REWRITE_POLICIES = {
+    "requests": ("dc=example,dc=com", "dc=example,dc=invalid"),
+    "responses": ("dc=corp,dc=example", "dc=example,dc=com"),
+}
+REWRITE_CAPTURES = ["write-ops.pcap", "large-search.pcap"]
 
 # public capture -> (PASS, SKIP, reasons of the SKIPs, each a regex)
 EXPECTED_PUBLIC = {
@@ -283,3 +297,106 @@ def test_corrupted_expectation_fails(tb):
         assert summary.line == "0 passed, 1 failed, 0 skipped", "\n".join(lines)
         assert re.search(rf"FAIL  zeek__ldap-add\.pcap #1 .*: {who} other bytes than captured in turn "
                          rf"{turn} at byte \d+", lines[0]), lines[0]
+
+
+# --- --config: a rewrite policy -------------------------------------------------------------
+
+def rewrite_conf(path, client_suffix, backend_suffix):
+    """pytest/configs/ldap-rewrite.conf with another ldap.rewrite, written to `path`."""
+    with open(REWRITE_CONF) as f:
+        text = f.read()
+    text, n = re.subn(r"rewrite\s*:\s*\{[^}]*\}",
+                      f'rewrite: {{ client_suffix = "{client_suffix}"; backend_suffix = "{backend_suffix}"; }}',
+                      text)
+    assert n == 1, REWRITE_CONF
+    with open(path, "w") as f:
+        f.write(text)
+    return str(path)
+
+
+def test_config_text_keeps_policy(tmp_path):
+    """--config: port and backends overridden, every pool on be1, inspect/pools/ldap kept,
+    comments ignored when the policy is read."""
+    conf = tmp_path / "two-pools.conf"
+    with open(REWRITE_CONF) as f:
+        text = f.read()
+    text = text.replace('{ name = "one"; backends = [ "be1" ]; }',
+                        '{ name = "one"; backends = [ "be1" ]; },\n\t{ name = "two"; backends = [ "be2", "be1" ]; }')
+    text = "# rewrite: { client_suffix = \"dc=no\"; backend_suffix = \"dc=no\"; };\n" + text
+    conf.write_text(text)
+    out = replay.engine_config_text(3268, str(conf))
+    assert re.findall(r'backends = \[ "(\w+)" \]', out) == ["be1", "be1"]
+    assert re.findall(r"\{ name = \"(\w+)\"; address = \"([\d.]+)\"; port = (\d+); \}", out) == [
+        ("be1", replay.REPLAY_IP, "3268")]
+    assert 'protocol = "ldap"' in out and 'default_pool = "one"' in out
+    pol = replay.Policy(text)
+    assert pol.ldap and pol.rewrite == ("dc=corp,dc=example", "dc=example,dc=com")
+    assert replay.Policy(open(replay.BASE_CONFIG).read()).rewrite is None
+
+
+def test_expected_bytes_offline():
+    """expect_under(): requests rewritten client -> backend, responses backend -> client (with
+    the lengths re-encoded); a turn ending inside a message is a SKIP with its reason."""
+    pol = replay.Policy('inspect: { protocol = "ldap"; };\nldap: { rewrite: { '
+                        'client_suffix = "dc=example,dc=com"; backend_suffix = "dc=example,dc=invalid"; }; };')
+    entry = msg(2, tlv(0x64, tlv(0x04, b"cn=x,dc=example,dc=invalid") + tlv(0x30, b"")))
+    p = replay.Plan("x.pcap", None)
+    p.turns = [("c2s", BIND + SEARCH), ("s2c", BIND_OK + entry + DONE), ("c2s", UNBIND)]
+    replay.expect_under(p, pol)
+    assert p.skip is None and p.rewritten == 2
+    def search(base):  # SEARCH with another baseObject
+        return msg(2, tlv(0x63, tlv(0x04, base) + SEARCH[-30:]))
+    assert search(b"dc=example,dc=com") == SEARCH
+    assert p.expect[0] == BIND + search(b"dc=example,dc=invalid")
+    entry_back = msg(2, tlv(0x64, tlv(0x04, b"cn=x,dc=example,dc=com") + tlv(0x30, b"")))
+    assert p.expect[1] == BIND_OK + entry_back + DONE
+    assert p.expect[2] == UNBIND
+    p = replay.Plan("x.pcap", None)
+    p.turns = [("c2s", BIND), ("s2c", (BIND_OK + entry)[:-3]), ("c2s", UNBIND), ("s2c", entry[-3:])]
+    replay.expect_under(p, pol)
+    assert p.expect is None and p.skip.startswith(replay.SPLIT_REASON + " (turn 2, server->client"), p.skip
+
+
+@pytest.fixture(scope="module")
+def rewrite_confs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rewrite-conf")
+    return {name: rewrite_conf(d / f"{name}.conf", *sfx) for name, sfx in REWRITE_POLICIES.items()}
+
+
+@pytest.mark.parametrize("policy", sorted(REWRITE_POLICIES))
+def test_rewrite_replay(tb, rewrite_confs, policy):
+    """--config with a rewrite: every session of write-ops and large-search PASSes against the
+    rewritten bytes, and the policy did change bytes (in the direction it should)."""
+    paths = [os.path.join(PCAPS, f) for f in REWRITE_CAPTURES]
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        rc = replay.main(["--config", rewrite_confs[policy], *paths], engine=replay.on_testbed(tb))
+    out = buf.getvalue()
+    assert rc == 0, out
+    lines = out.strip().splitlines()
+    assert re.fullmatch(r"([1-9]\d*) passed, 0 failed, 0 skipped", lines[-1]), out
+    assert {ln.split()[1] for ln in lines[:-1]} == set(REWRITE_CAPTURES), out
+    rewritten = [int(m) for m in
+                 re.findall(r"byte-exact as the policy should produce \((\d+) turns rewritten\)", out)]
+    assert len(rewritten) == len(lines) - 1 and sum(rewritten) > 0, out
+    # the expected bytes are not the captured ones, in the direction the policy rewrites
+    client_suffix, backend_suffix = REWRITE_POLICIES[policy]
+    pol = replay.Policy(open(rewrite_confs[policy]).read())
+    changed = set()
+    for path in paths:
+        for s in captures.read_sessions(path, 389):
+            p = replay.expect_under(replay.plan_session(path, s), pol)
+            changed |= {d for (d, data), e in zip(p.turns, p.expect) if e != data}
+    assert changed == ({"c2s"} if policy == "requests" else {"s2c"}), changed
+
+
+def test_rewrite_corrupted_expectation_fails(tb, rewrite_confs):
+    """Under a rewrite policy too, one changed expected byte FAILs the session."""
+    path = os.path.join(PCAPS, "write-ops.pcap")
+    for corrupt, who in (("c2s", "server received"), ("s2c", "client received")):
+        lines = []
+        summary = replay.replay([path], 389, engine=replay.on_testbed(tb), out=lines.append,
+                                corrupt=corrupt, config=rewrite_confs["requests"])
+        assert summary.count("FAIL") >= 1, "\n".join(lines)
+        assert re.search(rf"FAIL  write-ops\.pcap #1 .*: {who} other bytes than the policy should "
+                         rf"produce in turn \d+ at byte \d+", "\n".join(lines)), "\n".join(lines)

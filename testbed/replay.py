@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Replay captured LDAP sessions through the engine on the testbed.
 
-    testbed/replay.py CAPTURE... [--port 389] [--profile pmd-profiles/tap.profile]
+    testbed/replay.py CAPTURE... [--port 389] [--profile pmd-profiles/tap.profile] [--config FILE]
 
 Run as root, from anywhere, with /usr/bin/python3 (scapy). For every TCP connection of
 every capture (pcap or pcapng, as tcpdump or Wireshark save them) whose server port is
@@ -25,6 +25,22 @@ beside it: pytest/test_replay.py replays on the session testbed). Per session:
 A session passes when the server received exactly the captured client bytes and the
 client exactly the captured server bytes (with the default, L4-only engine: no rewrite
 policy is loaded, so what the policy should produce is the captured bytes themselves).
+
+--config FILE runs that engine config instead of testbed/proxyengine.conf: engine.port and
+the backends are overridden as above, every pool's backends list becomes [ "be1" ] (so pool
+names, routes and default_pool stay valid), the inspect/pools/ldap sections are kept. With
+inspect.protocol = "ldap" and ldap.rewrite, the server must receive every client turn with
+its requests rewritten client -> backend suffix, and the client every server turn with its
+responses rewritten backend -> client suffix: computed offline, turn by turn, by the engine's
+own decoder and pe_ldap_rewrite() in build/ldap_walk --rewrite (build it first). Two more
+SKIP reasons then (inspect.protocol = "ldap", with or without a rewrite):
+  - "turn splits an LDAP message, cannot compute the rewritten bytes" (a turn does not end on
+    a message boundary);
+  - a turn that is not whole LDAPMessages (a SASL security layer): the inspecting engine
+    resets such a connection.
+StartTLS sessions keep their rule (the LDAP part, rewritten, is checked, then SKIP). Only
+the rewrite is modelled: a policy refusing what a capture does (refuse_anonymous,
+allow_operations) makes those sessions FAIL.
 
 Output: one line per session, `PASS|FAIL|SKIP  capture #k client -> server: details`,
 then `N passed, M failed, K skipped`. Exit status 0 when nothing failed, 1 otherwise,
@@ -188,7 +204,9 @@ class Plan:
         self.capture = capture
         self.session = session
         self.skip = None      # reason, when the session is not replayed at all
-        self.turns = []       # [(direction, bytes)] to replay
+        self.turns = []       # [(direction, bytes)] to replay: what each peer sends
+        self.expect = None    # [bytes] per turn: what the receiving peer must get (None: the turn)
+        self.rewritten = 0    # turns whose expected bytes differ from the captured ones
         self.cut = None       # (messages) when TLS follows StartTLS
         self.notes = []
 
@@ -240,12 +258,15 @@ def plan_session(capture, session):
     return p
 
 
-def peer_steps(turns, role, corrupt=None):
-    """The steps of one side: [kind, hex, turn number]. corrupt="s2c" (or "c2s") changes the
+def peer_steps(turns, role, corrupt=None, expect=None):
+    """The steps of one side: [kind, hex, turn number]. expect: per turn, the bytes the
+    receiving side must get (default: the turn's own). corrupt="s2c" (or "c2s") changes the
     last byte of that direction's first turn in what the receiving side expects."""
     mine = "c2s" if role == "client" else "s2c"
     steps, corrupted = [], False
     for k, (direction, data) in enumerate(turns, 1):
+        if direction != mine and expect is not None:
+            data = expect[k - 1]
         if direction != mine and corrupt == direction and not corrupted:
             data = data[:-1] + bytes([data[-1] ^ 0xFF])
             corrupted = True
@@ -262,6 +283,92 @@ def peer_steps(turns, role, corrupt=None):
         else:
             merged.append([kind, data, k])
     return [[kind, data.hex(), k] for kind, data, k in merged]
+
+
+# --- what an inspecting engine should deliver (--config) -------------------------------------
+
+LDAP_WALK = os.path.join(REPO_ROOT, "build", "ldap_walk")
+SPLIT_REASON = "turn splits an LDAP message, cannot compute the rewritten bytes"
+
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def _uncomment(text):
+    """libconfig text with its comments blanked (strings kept, so a '#' in a DN stays)."""
+    return _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] == '"' else " ", text)
+
+
+def _unquote(s):
+    return re.sub(r"\\(.)", r"\1", s)
+
+
+class Policy:
+    """What of an engine config replay.py models: does the engine inspect LDAP, and the
+    ldap.rewrite suffixes (client, backend) or None."""
+
+    def __init__(self, text):
+        text = _uncomment(text)
+        m = re.search(r"\binspect\s*[:=]\s*\{[^}]*?\bprotocol\s*[:=]\s*\"([^\"]*)\"", text)
+        self.inspect = m.group(1) if m else None
+        self.rewrite = None
+        m = re.search(r"\brewrite\s*[:=]\s*\{([^}]*)\}", text)
+        if m:
+            found = {}
+            for key in ("client_suffix", "backend_suffix"):
+                k = re.search(rf'\b{key}\s*[:=]\s*"((?:[^"\\]|\\.)*)"', m.group(1))
+                if k is None:
+                    raise ValueError(f"ldap.rewrite without {key}")
+                found[key] = _unquote(k.group(1))
+            self.rewrite = (found["client_suffix"], found["backend_suffix"])
+
+    @property
+    def ldap(self):
+        return self.inspect == "ldap"
+
+
+def ldap_rewrite(data, client_suffix, backend_suffix, request, walk=LDAP_WALK):
+    """(status, bytes or reason) of build/ldap_walk --rewrite: "ok" and the rewritten stream,
+    "split" when data ends inside a message, "bad" when a message cannot be parsed."""
+    cp = subprocess.run([walk, "--rewrite", client_suffix, backend_suffix,
+                         "--request" if request else "--response"],
+                        input=data, capture_output=True, timeout=60)
+    err = cp.stderr.decode(errors="replace").strip().removeprefix("ldap_walk: ")
+    if cp.returncode == 0:
+        return "ok", cp.stdout
+    if cp.returncode == 3:
+        return "split", err
+    if cp.returncode == 1:
+        return "bad", err
+    raise RuntimeError(f"{walk} exited {cp.returncode}: {err}")
+
+
+def expect_under(plan, policy):
+    """Set plan.expect to what each peer must receive through an engine inspecting LDAP with
+    `policy`: every client turn with its requests rewritten client -> backend suffix, every
+    server turn with its responses rewritten backend -> client suffix (the engine's own
+    pe_ldap_rewrite, through ldap_walk). Without ldap.rewrite the turns are only checked to be
+    whole LDAPMessages (empty suffixes never match). Sets plan.skip when a turn does not end on
+    a message boundary, or holds bytes that are no LDAPMessage (a SASL security layer: the
+    inspecting engine resets such a connection)."""
+    client_suffix, backend_suffix = policy.rewrite or ("", "")
+    if not os.access(LDAP_WALK, os.X_OK):
+        raise RuntimeError(f"{LDAP_WALK} is missing: build first (ninja -C build)")
+    plan.expect, plan.rewritten = [], 0
+    for k, (direction, data) in enumerate(plan.turns, 1):
+        what = "client->server" if direction == "c2s" else "server->client"
+        status, out = ldap_rewrite(data, client_suffix, backend_suffix, direction == "c2s")
+        if status == "split":
+            plan.skip = f"{SPLIT_REASON} (turn {k}, {what}: {out})"
+        elif status == "bad":
+            plan.skip = (f"turn {k} ({what}) is not whole LDAPMessages ({out}; a SASL security "
+                         f"layer?): the inspecting engine resets such a connection, cannot compute "
+                         f"the rewritten bytes")
+        if plan.skip:
+            plan.expect = None
+            return plan
+        plan.expect.append(out)
+        plan.rewritten += out != data
+    return plan
 
 
 # --- running one session --------------------------------------------------------------------
@@ -290,7 +397,7 @@ def run_session(plan, port, workdir, corrupt=None):
         with open(specs[role], "w") as f:
             json.dump({"addr": addr, "port": port, "timeout": IO_TIMEOUT,
                        "accept_timeout": IO_TIMEOUT + 5,
-                       "steps": peer_steps(plan.turns, role, corrupt)}, f)
+                       "steps": peer_steps(plan.turns, role, corrupt, plan.expect)}, f)
     server = subprocess.Popen(_peer_argv(SERVER_NS, "server", specs["server"]), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
     try:
@@ -321,29 +428,36 @@ def run_session(plan, port, workdir, corrupt=None):
             server.kill()  # our own child, by pid
             server.wait(timeout=5)
     problems = []
+    than = "captured" if plan.expect is None else "the policy should produce"
     for res, what in ((srv, "server received"), (client, "client received")):
         for m in res["mismatch"][:1]:
-            problems.append(f"{what} other bytes than captured in turn {m['turn']} at byte "
+            problems.append(f"{what} other bytes than {than} in turn {m['turn']} at byte "
                             f"{m['offset']} of {m['length']}: expected {m['expected']}, got {m['got']}")
         if res["error"]:
             problems.append(f"{res['role']}: {res['error']}")
-    c_bytes = sum(len(d) for k, d in plan.turns if k == "c2s")
-    s_bytes = sum(len(d) for k, d in plan.turns if k == "s2c")
+    expect = plan.expect or [d for _k, d in plan.turns]
+    c_bytes = sum(len(e) for (k, _d), e in zip(plan.turns, expect) if k == "c2s")
+    s_bytes = sum(len(e) for (k, _d), e in zip(plan.turns, expect) if k == "s2c")
     if problems:
         return "FAIL", "; ".join(problems)
     if srv["bytes_in"] != c_bytes or client["bytes_in"] != s_bytes:
         return "FAIL", (f"byte counts differ: server received {srv['bytes_in']} of {c_bytes}, "
                         f"client {client['bytes_in']} of {s_bytes}")
-    return "PASS", f"{len(plan.turns)} turns, {c_bytes} bytes to the server and {s_bytes} back, byte-exact"
+    how = "byte-exact"
+    if plan.expect is not None:
+        how = f"byte-exact as the policy should produce ({plan.rewritten} turns rewritten)"
+    return "PASS", f"{len(plan.turns)} turns, {c_bytes} bytes to the server and {s_bytes} back, {how}"
 
 
 # --- the engine -----------------------------------------------------------------------------
 
 def engine_config_text(port, base=BASE_CONFIG):
-    """testbed/proxyengine.conf with engine.port = port and the one backend be1 at
-    REPLAY_IP:port."""
+    """`base` (default testbed/proxyengine.conf) with engine.port = port, the one backend
+    be1 at REPLAY_IP:port, and every pool's backends list made [ "be1" ] (pool names, and
+    so routes and default_pool, stay). Every other section (inspect, ldap, ...) is kept."""
     with open(base) as f:
         text = f.read()
+    text = re.sub(r"(\bbackends\s*[:=]\s*)\[[^\]]*\]", r'\1[ "be1" ]', text)
     text, n = re.subn(r"(engine\s*:\s*\{[^}]*?\n\s*port\s*=\s*)\d+", rf"\g<1>{port}", text, count=1)
     if n != 1:
         text, n = re.subn(r"(engine\s*:\s*\{)", rf"\1\n\tport = {port};", text, count=1)
@@ -431,15 +545,21 @@ class Summary:
         return [r for r in self.results if os.path.basename(r[0]) == os.path.basename(capture)]
 
 
-def replay(paths, port=389, engine=standalone_engine, out=None, corrupt=None):
+def replay(paths, port=389, engine=standalone_engine, out=None, corrupt=None, config=None):
     """Replay every session of `paths` on `port`; print a line per session (to `out`, a
     callable; default print) and return a Summary (the final line is its .line).
+    config: an engine config file to run instead of testbed/proxyengine.conf (see
+    engine_config_text); with inspect.protocol = "ldap" the expected bytes are what its
+    ldap.rewrite should produce (expect_under).
     `engine(config_path)` is a context manager running the engine with that config
     (standalone_engine, or on_testbed(tb)); it is entered only when something is replayed.
     corrupt="s2c"/"c2s": the receiving peer expects one changed byte (for self-tests)."""
     from testbed import captures
     out = out or (lambda line: print(line, flush=True))
     summary = Summary()
+    base = config or BASE_CONFIG
+    with open(base) as f:
+        policy = Policy(f.read())
 
     def report(capture, label, status, detail):
         summary.results.append((capture, label, status, detail))
@@ -454,13 +574,17 @@ def replay(paths, port=389, engine=standalone_engine, out=None, corrupt=None):
             continue
         if not sessions:
             items.append((path, "SKIP", f"no TCP connection to port {port} in the capture"))
-        items += [plan_session(path, s) for s in sessions]
+        for s in sessions:
+            p = plan_session(path, s)
+            if not p.skip and policy.ldap:
+                expect_under(p, policy)
+            items.append(p)
     todo = [p for p in items if isinstance(p, Plan) and not p.skip]
     workdir = tempfile.mkdtemp(prefix="pe-replay-")
     try:
         conf = os.path.join(workdir, "engine.conf")
         with open(conf, "w") as f:
-            f.write(engine_config_text(port))
+            f.write(engine_config_text(port, base))
         with engine(conf) if todo else contextlib.nullcontext():
             for p in items:
                 if not isinstance(p, Plan):
@@ -493,6 +617,10 @@ def main(argv=None, engine=None):
     ap.add_argument("--port", type=int, default=389,
                     help="the LDAP server port in the captures; the VIP and the backend use it too")
     ap.add_argument("--profile", help="the engine's PMD profile (default pmd-profiles/tap.profile)")
+    ap.add_argument("--config", metavar="FILE",
+                    help="engine config to run (default testbed/proxyengine.conf): its inspect, pools "
+                         "and ldap sections apply (pools all become [\"be1\"]); with ldap.rewrite the "
+                         "peers expect the rewritten bytes")
     ap.add_argument("--peer", choices=("server", "client"), help=argparse.SUPPRESS)
     args, rest = ap.parse_known_args(argv)
     if args.peer:  # internal: one scripted peer inside a netns
@@ -507,6 +635,15 @@ def main(argv=None, engine=None):
     for c in args.captures:
         if not os.path.isfile(c):
             ap.error(f"{c}: no such file")
+    if args.config:
+        if not os.path.isfile(args.config):
+            ap.error(f"--config {args.config}: no such file")
+        try:
+            with open(args.config) as f:
+                Policy(f.read())
+            engine_config_text(args.port, args.config)
+        except (ValueError, RuntimeError) as exc:
+            ap.error(f"--config {args.config}: {exc}")
     if engine is None:
         signal.signal(signal.SIGTERM, _interrupted)  # tear the testbed down as Ctrl-C does
     if os.geteuid() != 0:
@@ -515,7 +652,8 @@ def main(argv=None, engine=None):
     if args.profile and engine is None:
         os.environ["PE_PROFILE"] = os.path.abspath(args.profile)
     summary = replay([os.path.abspath(c) for c in args.captures], args.port,
-                     engine=engine or standalone_engine)
+                     engine=engine or standalone_engine,
+                     config=os.path.abspath(args.config) if args.config else None)
     return 1 if summary.count("FAIL") else 0
 
 
