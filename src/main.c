@@ -128,11 +128,14 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [EAL options] -- --config FILE [--profile FILE] [--busy-poll] [--check]\n"
+		"       [--deterministic]\n"
 		"       %s --help | --version\n"
 		"\n"
 		"  --config FILE    engine configuration (libconfig syntax, see README)\n"
 		"  --profile FILE   PMD profile: EAL arguments, one per line (pmd-profiles/)\n"
 		"  --busy-poll      never sleep when idle (benchmarks); default backs off\n"
+		"  --deterministic  clock from the received frames' timestamps (pcap profile),\n"
+		"                   stop when input and timers are done, print the counters\n"
 		"  --check          validate config and profile, start EAL, create the mempool,\n"
 		"                   configure, start and stop the port, then exit: forwards\n"
 		"                   nothing, no telemetry; one 'ok:'/'error:' line per check\n"
@@ -145,11 +148,60 @@ usage(FILE *f, const char *prog)
 		prog, prog);
 }
 
+/*
+ * Copy @in to @out with every ${NAME} replaced by that environment
+ * variable, so one profile serves many runs (the pcap profile's capture
+ * files). An unset variable is an error naming it. 0 or -1.
+ */
+static int
+expand_env(const char *in, char *out, size_t cap, const char *path, unsigned int lineno)
+{
+	size_t o = 0;
+
+	while (*in != '\0') {
+		const char *end, *val;
+		char name[64];
+		size_t n;
+
+		if (in[0] != '$' || in[1] != '{') {
+			if (o + 1 >= cap)
+				goto too_long;
+			out[o++] = *in++;
+			continue;
+		}
+		end = strchr(in + 2, '}');
+		n = end == NULL ? 0 : (size_t)(end - in - 2);
+		if (end == NULL || n == 0 || n >= sizeof(name)) {
+			report_error("%s:%u: (line): '${' without a NAME and '}'", path, lineno);
+			return -1;
+		}
+		memcpy(name, in + 2, n);
+		name[n] = '\0';
+		val = getenv(name);
+		if (val == NULL) {
+			report_error("%s:%u: (line): ${%s} is not set in the environment", path,
+					lineno, name);
+			return -1;
+		}
+		if (o + strlen(val) + 1 >= cap)
+			goto too_long;
+		memcpy(out + o, val, strlen(val));
+		o += strlen(val);
+		in = end + 1;
+	}
+	out[o] = '\0';
+	return 0;
+too_long:
+	report_error("%s:%u: (line): longer than %d bytes once expanded", path, lineno,
+			PROFILE_LINE_MAX - 1);
+	return -1;
+}
+
 /* Read the profile's lines: one EAL argument each, '#' comments, blank lines ignored. */
 static int
 load_profile(const char *path)
 {
-	char line[PROFILE_LINE_MAX];
+	char line[PROFILE_LINE_MAX], expanded[PROFILE_LINE_MAX];
 	size_t used = 0, cap = 0;
 	unsigned int lineno = 0;
 	char *store = NULL;
@@ -189,6 +241,11 @@ load_profile(const char *path)
 					MAX_EAL_ARGS);
 			goto fail;
 		}
+		s[len] = '\0';
+		if (expand_env(s, expanded, sizeof(expanded), path, lineno) < 0)
+			goto fail;
+		s = expanded;
+		len = strlen(s);
 		if (used + len + 1 > cap) {
 			char *p;
 
@@ -230,6 +287,7 @@ parse_args(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "deterministic", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -266,6 +324,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			opts.check = true;
+			break;
+		case 'd':
+			pe_eng.deterministic = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -367,7 +428,9 @@ stage_eal_init(void)
 		return -rc;
 	}
 	pe_eng.hz = rte_get_timer_hz();
-	pe_eng.wall_offset_s = (uint64_t)time(NULL) - rte_get_timer_cycles() / pe_eng.hz;
+	/* deterministic: the clock is the capture's, wall-clock time already */
+	pe_eng.wall_offset_s = pe_eng.deterministic ? 0 :
+		(uint64_t)time(NULL) - rte_get_timer_cycles() / pe_eng.hz;
 	opts.main_lcore = rte_get_main_lcore();
 	return 0;
 }
@@ -400,6 +463,7 @@ static int
 stage_port_init(void)
 {
 	uint16_t n = rte_eth_dev_count_avail();
+	int rc;
 
 	if (n != 1) {
 		PE_LOG(ERR, main, "the PMD profile must provide exactly one port, found %u "
@@ -408,7 +472,17 @@ stage_port_init(void)
 	}
 	RTE_ETH_FOREACH_DEV(pe_eng.port_id)
 		break;
-	return pe_port_start(pe_eng.port_id, 1, pe_eng.pool, &pe_eng.mac, NULL);
+	rc = pe_port_start(pe_eng.port_id, 1, pe_eng.pool, &pe_eng.mac, NULL);
+	if (rc < 0)
+		return rc;
+	/* the PMD registered it when the timestamp offload was enabled */
+	if (pe_eng.deterministic &&
+			rte_mbuf_dyn_rx_timestamp_register(&pe_eng.rx_ts_off, &pe_eng.rx_ts_flag) < 0) {
+		PE_LOG(ERR, main, "--deterministic: no rx timestamp field: %s", rte_strerror(rte_errno));
+		pe_port_stop(pe_eng.port_id);
+		return -rte_errno;
+	}
+	return 0;
 }
 
 static void
@@ -994,6 +1068,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "libsodium: initialisation failed\n");
 		return EXIT_FAILURE;
 	}
+	if (pe_eng.deterministic && !pe_eng.cfg.has_cookie_secret) {
+		fprintf(stderr, "%s: --deterministic needs tcp.cookie_secret: nothing may be drawn "
+				"at random\n", opts.config_path);
+		free(opts.profile_args);
+		return EXIT_USAGE;
+	}
 	if (pe_eng.cfg.has_cookie_secret) {
 		memcpy(pe_eng.cookie_secret.master, pe_eng.cfg.cookie_secret,
 				sizeof(pe_eng.cookie_secret.master));
@@ -1018,6 +1098,8 @@ main(int argc, char **argv)
 			PE_VERSION, pe_eng.cfg.vport, pe_eng.cfg.n_backends, pe_eng.lb->name);
 	pe_worker_loop(pe_eng.workers[opts.main_lcore]);
 	PE_LOG(INFO, main, "stopping");
+	if (pe_eng.deterministic)
+		pe_counters_print(stdout);
 
 unwind:
 	while (--done >= 0)

@@ -195,6 +195,12 @@ pe_conn_timer_count(const struct pe_conn_table *t)
 	return pe_theap_count(&t->timers);
 }
 
+uint64_t
+pe_conn_timer_next(const struct pe_conn_table *t)
+{
+	return pe_theap_count(&t->timers) == 0 ? UINT64_MAX : t->timers.h[0]->due;
+}
+
 void
 pe_stream_free(struct pe_stream *st)
 {

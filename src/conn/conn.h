@@ -120,6 +120,9 @@ void pe_conn_timer_arm(struct pe_conn_table *t, struct pe_conn *c, uint64_t due)
 struct pe_conn *pe_conn_timer_due(struct pe_conn_table *t, uint64_t now);
 uint32_t pe_conn_timer_count(const struct pe_conn_table *t);
 
+/* When the earliest timer is due; UINT64_MAX when none is armed. */
+uint64_t pe_conn_timer_next(const struct pe_conn_table *t);
+
 /* Remove @c's keys, stop its timer, free its held mbufs, return it to the pool. */
 void pe_conn_release(struct pe_conn_table *t, struct pe_conn *c);
 

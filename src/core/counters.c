@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <rte_telemetry.h>
@@ -146,6 +147,22 @@ tel_rules(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, in->rule_name(r), n);
 	}
 	return 0;
+}
+
+void
+pe_counters_print(FILE *f)
+{
+	uint64_t sum[PE_CNT_MAX] = { 0 };
+	unsigned int i, k;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (pe_eng.workers[i] != NULL)
+			for (k = 0; k < PE_CNT_MAX; k++)
+				sum[k] += pe_eng.workers[i]->cnt.v[k];
+	for (k = 0; k < PE_CNT_MAX; k++)
+		if (sum[k] != 0)
+			fprintf(f, "%s %" PRIu64 "\n", cnt_names[k], sum[k]);
+	fflush(f);
 }
 
 int

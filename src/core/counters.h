@@ -3,6 +3,7 @@
 #define PE_COUNTERS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 enum pe_cnt_id {
 #define PE_CNT(name, desc) PE_CNT_ ## name,
@@ -18,6 +19,9 @@ struct pe_counters {
 
 #define PE_CNT_INC(cnt, name) ((cnt)->v[PE_CNT_ ## name]++)
 #define PE_CNT_ADD(cnt, name, n) ((cnt)->v[PE_CNT_ ## name] += (n))
+
+/* Every counter that moved, summed over workers, "name value" per line (--deterministic). */
+void pe_counters_print(FILE *f);
 
 /* Register the /pe/... telemetry commands. 0 or -errno. */
 int pe_telemetry_init(void);

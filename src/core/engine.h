@@ -28,6 +28,16 @@ struct pe_engine {
 	const struct pe_lb_ops *lb;  /* selection policy */
 	const struct pe_inspector *inspector; /* inspect.protocol; NULL: none */
 	bool busy_poll;              /* never sleep when idle (benchmarks) */
+	/*
+	 * --deterministic: the worker's clock is the received frames' own
+	 * timestamps (the PMD stamps them: net_pcap from the capture), time
+	 * jumps to the next timer once input ends, and the engine stops when
+	 * nothing is left to do. Nothing is drawn at random (the cookie secret
+	 * comes from the config), so the same input gives the same output.
+	 */
+	bool deterministic;
+	int rx_ts_off;               /* mbuf dynfield of the rx timestamp (microseconds) */
+	uint64_t rx_ts_flag;
 	unsigned int n_workers;
 	struct pe_worker *workers[RTE_MAX_LCORE];
 	volatile int quit;           /* set by SIGINT/SIGTERM */

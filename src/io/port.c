@@ -6,6 +6,7 @@
 
 #include <rte_ethdev.h>
 
+#include "core/engine.h"
 #include "core/log.h"
 #include "io/port.h"
 
@@ -36,6 +37,9 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	}
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.offloads = info.rx_offload_capa & want_rx;
+	/* the clock is the frames' timestamps: asked for where the PMD offers it */
+	if (pe_eng.deterministic)
+		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (nb_queues > 1) {
 		/* several workers: the NIC must spread flows, or all land on queue 0 */
 		if ((info.flow_type_rss_offloads & PE_RSS_HF) == 0) {
@@ -80,7 +84,7 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	PE_LOG(INFO, port, "port %u (%s) up: %u queue(s), %u rx / %u tx descriptors, "
 			"MAC " RTE_ETHER_ADDR_PRT_FMT ", rx checksum offload %s, RSS %s",
 			port_id, info.driver_name, nb_queues, nb_rxd, nb_txd, RTE_ETHER_ADDR_BYTES(mac),
-			conf.rxmode.offloads == want_rx ? "on" : "off",
+			(conf.rxmode.offloads & want_rx) == want_rx ? "on" : "off",
 			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off (one queue)");
 	if (setup != NULL) {
 		memset(setup, 0, sizeof(*setup));
@@ -88,7 +92,7 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		setup->nb_queues = nb_queues;
 		setup->nb_rxd = nb_rxd;
 		setup->nb_txd = nb_txd;
-		setup->rx_csum = conf.rxmode.offloads == want_rx;
+		setup->rx_csum = (conf.rxmode.offloads & want_rx) == want_rx;
 		setup->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
 		setup->rss_hf = conf.rx_adv_conf.rss_conf.rss_hf;
 	}

@@ -159,10 +159,88 @@ idle_backoff(struct pe_worker *w, unsigned int *empty_polls)
 	nanosleep(&ts, NULL);
 }
 
+static int worker_loop(struct pe_worker *w);
+
+#define DET_EOF_POLLS 64      /* empty polls in a row: the input has ended */
+#define DET_HORIZON_S 86400   /* virtual time timers may still take after the input */
+
+/* A received frame's timestamp (microseconds, from the PMD) in timer cycles. */
+static uint64_t
+frame_clock(const struct rte_mbuf *m)
+{
+	uint64_t us = *RTE_MBUF_DYNFIELD(m, pe_eng.rx_ts_off, rte_mbuf_timestamp_t *);
+
+	return us / 1000000 * pe_eng.hz + us % 1000000 * pe_eng.hz / 1000000;
+}
+
+/*
+ * --deterministic: the clock is the frames' own timestamps. Before each
+ * frame, the timers due by its time run; once the input has ended, time
+ * jumps from timer to timer until none is left (or a day of virtual time
+ * has passed), and the loop ends. No sleeping, no TSC: the same input
+ * gives the same output.
+ */
+static int
+worker_loop_deterministic(struct pe_worker *w)
+{
+	struct rte_mbuf *pkts[PE_BURST];
+	unsigned int empty = 0;
+	uint64_t horizon = 0, next;
+	uint16_t n, i;
+
+	w->now = 0;
+	pe_backend_resolve_all(w);
+	rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
+	PE_LOG(INFO, main, "worker on lcore %u: deterministic, clock from the frames' timestamps",
+			w->lcore);
+	while (!pe_eng.quit) {
+		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST);
+		if (n == 0) {
+			if (++empty < DET_EOF_POLLS)
+				continue;
+			if (horizon == 0)
+				horizon = w->now + pe_ms_to_tsc((uint64_t)DET_HORIZON_S * 1000);
+			next = pe_conn_timer_next(w->conns);
+			if (next == UINT64_MAX || next > horizon)
+				break;
+			if (next > w->now)
+				w->now = next;
+			pe_proxy_timers(w);
+			pe_arp_tick(w);
+			rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
+			continue;
+		}
+		empty = 0;
+		for (i = 0; i < n; i++) {
+			if (pkts[i]->ol_flags & pe_eng.rx_ts_flag) {
+				uint64_t t = frame_clock(pkts[i]);
+
+				if (t > w->now)
+					w->now = t;
+			}
+			pe_proxy_timers(w);
+			pe_arp_tick(w);
+			pe_net_input(w, pkts[i]);
+		}
+		rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
+	}
+	return 0;
+}
+
 int
 pe_worker_loop(void *arg)
 {
 	struct pe_worker *w = arg;
+
+	if (pe_eng.deterministic)
+		return worker_loop_deterministic(w);
+	return worker_loop(w);
+}
+
+/* The poll loop on the real clock. */
+static int
+worker_loop(struct pe_worker *w)
+{
 	struct rte_mbuf *pkts[PE_BURST];
 	uint64_t tick = pe_ms_to_tsc(1) * TIMER_RESOLUTION_US / 1000, last_tick = 0;
 	unsigned int empty_polls = 0;
