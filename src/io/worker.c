@@ -186,11 +186,11 @@ worker_loop_deterministic(struct pe_worker *w)
 	struct rte_mbuf *pkts[PE_BURST];
 	unsigned int empty = 0;
 	uint64_t horizon = 0, next;
+	bool started = false;
 	uint16_t n, i;
 
+	/* no time before the first frame: the backends are resolved when it arrives */
 	w->now = 0;
-	pe_backend_resolve_all(w);
-	rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
 	PE_LOG(INFO, main, "worker on lcore %u: deterministic, clock from the frames' timestamps",
 			w->lcore);
 	while (!pe_eng.quit) {
@@ -217,6 +217,10 @@ worker_loop_deterministic(struct pe_worker *w)
 
 				if (t > w->now)
 					w->now = t;
+			}
+			if (!started) {
+				started = true;
+				pe_backend_resolve_all(w);
 			}
 			pe_proxy_timers(w);
 			pe_arp_tick(w);
