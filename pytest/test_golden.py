@@ -1,6 +1,6 @@
 """Golden captures (pcaps/golden/, made by testbed/golden.py): the engine in --deterministic
-mode over each NAME.in.pcap must send exactly the packets of NAME.out.pcap, in that order,
-and print exactly NAME.counters, every run. The scenarios cover the handshake, cookie
+mode over each NAME.in.pcap must record exactly NAME.out.pcap, bit for bit (same packets, same
+order, same timestamps: the capture's clock), and print exactly NAME.counters, every run. The scenarios cover the handshake, cookie
 validation, delayed binding, retransmission of held data, the idle timeout, a clean close,
 and the LDAP routing, refusal and rewrite verdicts. No root network: pcap in, pcap out.
 """
@@ -26,6 +26,10 @@ def test_golden(name):
     inp = rdpcap(os.path.join(golden.GOLDEN, f"{name}.in.pcap"))
     with tempfile.TemporaryDirectory(prefix="pe-golden-test-") as d:
         rc, counters, out, err = golden.run_engine(conf, inp, d, name)
+        with open(golden.record_path(d, name), "rb") as f:
+            got_file = f.read()
+    with open(os.path.join(golden.GOLDEN, f"{name}.out.pcap"), "rb") as f:
+        want_file = f.read()
     assert rc == 0, err[-2000:]
     got = [bytes(p) for p in out]
     first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
@@ -33,6 +37,8 @@ def test_golden(name):
                          f"packet {first}: got {got[first].hex() if first < len(got) else None}, "
                          f"golden {want[first].hex() if first < len(want) else None}")
     assert counters == want_counters, f"{name}: counters\n{counters}\ngolden\n{want_counters}"
+    # and the file itself, bit for bit (timestamps are the engine's clock: the capture's)
+    assert got_file == want_file, f"{name}: same packets, other file bytes (timestamps?)"
 
 
 def test_every_scenario_has_its_files():

@@ -126,3 +126,18 @@ def test_profile_variables_must_be_set(tmp_path, conf):
     shutil.rmtree("/var/run/dpdk/pe-pcap-unset", ignore_errors=True)
     assert r.returncode == 2, r.stderr
     assert "${PE_PCAP_IN} is not set in the environment" in r.stderr, r.stderr
+
+
+def test_record_is_bit_identical(tmp_path, conf):
+    """--record stamps with the engine's clock (the capture's): two runs write the same file,
+    byte for byte, and its first packet carries the capture's time."""
+    from scapy.all import rdpcap
+    files = []
+    for k in (1, 2):
+        rec = str(tmp_path / f"rec{k}.pcap")
+        r, _ = run(tmp_path, f"rec{k}", [syn(T0)], conf, "--record", rec)
+        assert r.returncode == 0, r.stderr[-2000:]
+        with open(rec, "rb") as f:
+            files.append(f.read())
+    assert files[0] == files[1]
+    assert abs(float(rdpcap(str(tmp_path / "rec1.pcap"))[0].time) - T0) < 1e-6

@@ -44,6 +44,7 @@
 #include "io/fault.h"
 #include "io/port.h"
 #include "inspect/inspect.h"
+#include "io/record.h"
 #include "io/worker.h"
 #include "proxy/lb.h"
 
@@ -67,6 +68,7 @@ static struct {
 	char *profile_args;     /* storage of profile_argv's strings */
 	unsigned int main_lcore;
 	bool check;             /* --check: validate, do not forward */
+	const char *record_path; /* --record FILE */
 	unsigned int n_errors;  /* errors reported (--check counts them) */
 } opts;
 
@@ -128,7 +130,7 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [EAL options] -- --config FILE [--profile FILE] [--busy-poll] [--check]\n"
-		"       [--deterministic]\n"
+		"       [--deterministic] [--record FILE]\n"
 		"       %s --help | --version\n"
 		"\n"
 		"  --config FILE    engine configuration (libconfig syntax, see README)\n"
@@ -136,6 +138,8 @@ usage(FILE *f, const char *prog)
 		"  --busy-poll      never sleep when idle (benchmarks); default backs off\n"
 		"  --deterministic  clock from the received frames' timestamps (pcap profile),\n"
 		"                   stop when input and timers are done, print the counters\n"
+		"  --record FILE    also write every frame sent to FILE (pcap), stamped with the\n"
+		"                   engine's clock: with --deterministic, the same every run\n"
 		"  --check          validate config and profile, start EAL, create the mempool,\n"
 		"                   configure, start and stop the port, then exit: forwards\n"
 		"                   nothing, no telemetry; one 'ok:'/'error:' line per check\n"
@@ -288,6 +292,7 @@ parse_args(int argc, char **argv)
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "deterministic", no_argument, NULL, 'd' },
+		{ "record", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -327,6 +332,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'd':
 			pe_eng.deterministic = true;
+			break;
+		case 'r':
+			opts.record_path = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -1083,6 +1091,10 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	if (opts.record_path != NULL && pe_record_open(opts.record_path) < 0) {
+		free(opts.profile_args);
+		return EXIT_USAGE;
+	}
 	for (done = 0; done < (int)RTE_DIM(stages); done++) {
 		rc = stages[done].init();
 		if (rc < 0) {
@@ -1105,6 +1117,7 @@ unwind:
 	while (--done >= 0)
 		if (stages[done].fini != NULL)
 			stages[done].fini();
+	pe_record_close();
 	free(opts.profile_args);
 	return status;
 }

@@ -16,8 +16,9 @@ What is kept per scenario, in pcaps/golden/:
     NAME.counters     the counters it printed
 
 pytest/test_golden.py runs the engine over every NAME.in.pcap and requires the
-same packets, in the same order, and the same counters. net_pcap stamps what
-it writes with the wall clock, so packets are compared by bytes, not files.
+same NAME.out.pcap, bit for bit, and the same counters. NAME.out.pcap is the
+engine's --record file, stamped with its own (the capture's) clock; net_pcap's
+tx_pcap stamps the wall clock and is not used.
 """
 import os
 import shutil
@@ -59,20 +60,28 @@ def bind_response(msg_id, code=0):
 
 
 def run_engine(conf, pkts, workdir, name):
-    """The engine over pkts: (returncode, stdout, output packets, stderr)."""
+    """The engine over pkts: (returncode, stdout, output packets, stderr). The output is the
+    engine's own --record file, record_path() (stamped with its clock: the same bytes every
+    run); net_pcap's tx_pcap (wall clock) goes to NAME.tx.pcap and is not used."""
     from scapy.all import rdpcap, wrpcap
-    cin, cout = os.path.join(workdir, f"{name}.in.pcap"), os.path.join(workdir, f"{name}.out.pcap")
+    cin = os.path.join(workdir, f"{name}.in.pcap")
+    ctx, rec = os.path.join(workdir, f"{name}.tx.pcap"), record_path(workdir, name)
     wrpcap(cin, pkts)
     prefix = f"pe-golden-{os.getpid()}"
     try:
         r = subprocess.run([BINARY, f"--file-prefix={prefix}", "-l", "0", "--", "--deterministic",
-                            "--profile", PROFILE, "--config", conf], cwd=REPO_ROOT, capture_output=True,
-                           text=True, timeout=120,
-                           env=dict(os.environ, PE_PCAP_IN=cin, PE_PCAP_OUT=cout))
+                            "--record", rec, "--profile", PROFILE, "--config", conf], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, PE_PCAP_IN=cin, PE_PCAP_OUT=ctx))
     finally:
         shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
-    out = rdpcap(cout) if os.path.exists(cout) and os.path.getsize(cout) > 24 else []
+    out = rdpcap(rec) if os.path.exists(rec) and os.path.getsize(rec) > 24 else []
     return r.returncode, r.stdout, out, r.stderr
+
+
+def record_path(workdir, name):
+    """Where run_engine() has the engine record what it sent."""
+    return os.path.join(workdir, f"{name}.out.pcap")
 
 
 class Conversation:
@@ -299,7 +308,7 @@ def make(name, workdir):
     if rc != 0:
         raise RuntimeError(f"{name}: engine exit {rc}\n{err[-2000:]}")
     wrpcap(os.path.join(GOLDEN, f"{name}.in.pcap"), c.pkts)
-    wrpcap(os.path.join(GOLDEN, f"{name}.out.pcap"), out)
+    shutil.copyfile(record_path(workdir, name), os.path.join(GOLDEN, f"{name}.out.pcap"))
     with open(os.path.join(GOLDEN, f"{name}.counters"), "w") as f:
         f.write(counters)
     return counters

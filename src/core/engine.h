@@ -37,6 +37,7 @@ struct pe_engine {
 	 */
 	bool deterministic;
 	int rx_ts_off;               /* mbuf dynfield of the rx timestamp (microseconds) */
+	void *record;                /* --record: libpcap dumper of what is sent (io/record.h) */
 	uint64_t rx_ts_flag;
 	unsigned int n_workers;
 	struct pe_worker *workers[RTE_MAX_LCORE];

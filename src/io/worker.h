@@ -10,6 +10,7 @@
 #include "core/config_types.h"
 #include "core/counters.h"
 #include "io/fault.h"
+#include "io/record.h"
 #include "tcp/tcp_cookie.h"
 
 struct pe_conn_table;
@@ -67,6 +68,8 @@ struct pe_worker {
 static inline void
 pe_tx_direct(struct pe_worker *w, struct rte_mbuf *m)
 {
+	if (unlikely(pe_eng.record != NULL))
+		pe_record_frame(w, m);
 	PE_CNT_INC(&w->cnt, tx_packets);
 	PE_CNT_ADD(&w->cnt, tx_bytes, rte_pktmbuf_pkt_len(m));
 	rte_eth_tx_buffer(w->port_id, w->queue_id, w->txb, m);
