@@ -92,9 +92,14 @@ class Engine:
         # virtio profile, testbed's engine: the vhost-user peer and its tap take pe-tap0's place
         self.vhost = None
         sock = vhost_mod.socket_of_profile(profile or default_profile()) if attach_bridge else None
+        self.uplink = None
         if sock:
             self.vhost = vhost_mod.VhostBridge(sock)
             self.tap = self.vhost.tap
+        elif attach_bridge and topo.uplink():
+            # a NIC (pci profile): the interface cabled to it takes the tap's place
+            self.uplink = topo.uplink()
+            self.tap = self.uplink
 
     def argv(self):
         return command(self.file_prefix, self.config, self.profile, self.netns)
@@ -128,6 +133,8 @@ class Engine:
             wait_until(self._ready, timeout, "engine telemetry (/pe/info) and tap link")
             if self.vhost is not None:
                 self.vhost.attach()
+            elif self.uplink is not None:
+                topo.attach_uplink(self.uplink)
             elif self.attach_bridge:
                 topo.attach_tap(timeout=5.0)
             if wait_backends:

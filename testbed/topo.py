@@ -116,6 +116,22 @@ def attach_tap(timeout=10.0):
                            f"the bridge would keep frames for the engine")
 
 
+def uplink():
+    """PE_UPLINK: the Linux interface cabled to the engine's NIC (pci profile), or None.
+    It must be dedicated to the test: the testbed flushes its addresses and bridges it."""
+    return os.environ.get("PE_UPLINK") or None
+
+
+def attach_uplink(ifname, timeout=10.0):
+    """Put the interface cabled to the engine's NIC on the bridge, in the tap's place:
+    IPv6 off, no addresses, enslaved to the bridge, up. Its MAC is its own (not the NIC's),
+    so the bridge forwards frames for the engine across the cable."""
+    wait_until(lambda: link_exists(ifname), timeout, f"link {ifname} (PE_UPLINK) to exist")
+    _disable_ipv6_root(ifname)
+    run(["ip", "addr", "flush", "dev", ifname])
+    run(["ip", "link", "set", ifname, "master", BRIDGE, "up"])
+
+
 def flush_neighbours():
     """Forget every neighbour (ARP) entry inside our namespaces, e.g. after the engine
     was restarted with a new MAC (net_tap picks a random one at each start)."""
@@ -132,6 +148,9 @@ def down():
             run(["ip", "link", "del", veth], check=False)
     if link_exists(TAP):  # normally vanishes with the engine; a leftover is ours by name
         run(["ip", "link", "del", TAP], check=False)
+    up = uplink()
+    if up and link_exists(up):  # released, never deleted: it is the machine's interface
+        run(["ip", "link", "set", up, "nomaster"], check=False)
     if link_exists(BRIDGE):
         run(["ip", "link", "del", BRIDGE], check=False)
     wait_until(lambda: not any(link_exists(v) for v, _ in HOSTS.values()) and not link_exists(BRIDGE),
