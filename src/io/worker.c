@@ -256,6 +256,7 @@ worker_loop(struct pe_worker *w)
 			w->port_id, w->queue_id);
 
 	while (!pe_eng.quit) {
+		uint64_t start = rte_rdtsc();
 		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST), i;
 
 		w->now = rte_get_timer_cycles();
@@ -276,10 +277,19 @@ worker_loop(struct pe_worker *w)
 			pe_arp_tick(w);
 		}
 		rte_eth_tx_buffer_flush(w->port_id, w->queue_id, w->txb);
-		if (n == 0)
+		/*
+		 * Cycle accounting (issue 7): a poll that received frames is busy
+		 * from the rx call to the end of its tx flush; the others, with
+		 * timers and the idle backoff's sleep, are idle.
+		 */
+		if (n == 0) {
 			idle_backoff(w, &empty_polls);
-		else
+			PE_CNT_ADD(&w->cnt, worker_idle_cycles, rte_rdtsc() - start);
+		} else {
 			empty_polls = 0;
+			PE_CNT_ADD(&w->cnt, worker_busy_cycles, rte_rdtsc() - start);
+			PE_CNT_INC(&w->cnt, worker_busy_polls);
+		}
 	}
 	return 0;
 }
