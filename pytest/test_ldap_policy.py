@@ -31,7 +31,7 @@ import uuid
 
 import pytest
 
-from testbed import slapd, topo
+from testbed import ber, slapd, topo
 
 PY = "/usr/bin/python3"
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs")
@@ -214,18 +214,9 @@ def raw(tb, steps):
 
 # ---------------------------------------------------------------------------------------------
 # BER: just enough to build BindRequests and read LDAPResults.
-def tlv(tag, payload):
-    n = len(payload)
-    if n < 0x80:
-        return bytes([tag, n]) + payload
-    lb = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(lb)]) + lb + payload
-
-
 def bind_request(msg_id, dn, pw):
     """LDAPMessage { messageID, bindRequest { version 3, name dn, simple pw } } (hex)."""
-    op = tlv(0x60, tlv(0x02, b"\x03") + tlv(0x04, dn.encode()) + tlv(0x80, pw.encode()))
-    return tlv(0x30, tlv(0x02, bytes([msg_id])) + op).hex()
+    return ber.bind_request(msg_id, dn, pw).hex()
 
 
 def read_tlv(b, i):

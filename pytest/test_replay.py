@@ -31,6 +31,7 @@ import pytest
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
 from testbed import captures, replay  # noqa: E402
+from testbed.ber import tlv  # noqa: E402
 from test_ber_captures import CANDIDATES, CAPTURES as PUBLIC_DIR, captures as public_captures  # noqa: E402
 
 PCAPS = os.path.join(REPO_ROOT, "pcaps")
@@ -58,14 +59,6 @@ EXPECTED_PUBLIC = {
     # bind, then integrity-wrapped messages (plain bytes to an L4 proxy); ends in RST
     "zeek__modify-request.pcapng": (1, 0, []),
 }
-
-def tlv(tag, body):
-    """One BER element (definite length)."""
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(ln)]) + ln + body
 
 
 def msg(mid, op):

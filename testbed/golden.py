@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 
+from .ber import bind_request, bind_response
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOLDEN = os.path.join(REPO_ROOT, "pcaps", "golden")
 BINARY = os.path.join(REPO_ROOT, os.environ.get("PE_BUILD_DIR", "build"), "proxyengine")
@@ -38,25 +40,6 @@ BE = {"be1": ("198.18.0.11", "02:00:00:00:00:0b"), "be2": ("198.18.0.12", "02:00
 VIP, SOURCE, CLIENT = "198.18.0.1", "198.18.0.2", "198.18.0.10"
 T0 = 1700000000.0
 LINUX_OPTS = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1000, 0)), ("NOP", None), ("WScale", 7)]
-
-
-def ber(tag, content):
-    """One BER TLV, minimal length form."""
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    octets = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(octets)]) + octets + content
-
-
-def bind_request(msg_id, dn, password):
-    return ber(0x30, ber(0x02, bytes([msg_id])) + ber(0x60, ber(0x02, b"\x03") + ber(0x04, dn.encode())
-                                                      + ber(0x80, password.encode())))
-
-
-def bind_response(msg_id, code=0):
-    return ber(0x30, ber(0x02, bytes([msg_id])) + ber(0x61, ber(0x0a, bytes([code])) + ber(0x04, b"")
-                                                      + ber(0x04, b"")))
 
 
 def run_engine(conf, pkts, workdir, name):
