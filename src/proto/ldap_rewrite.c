@@ -482,6 +482,24 @@ rw_result(struct rw *rw, size_t pos, size_t end, enum pe_ber_reason *why)
 		why);
 }
 
+static bool
+is_result_op(enum pe_ldap_op op)
+{
+	switch (op) {
+	case PE_LDAP_OP_BIND_RESP:
+	case PE_LDAP_OP_SEARCH_DONE:
+	case PE_LDAP_OP_MODIFY_RESP:
+	case PE_LDAP_OP_ADD_RESP:
+	case PE_LDAP_OP_DEL_RESP:
+	case PE_LDAP_OP_MODDN_RESP:
+	case PE_LDAP_OP_COMPARE_RESP:
+	case PE_LDAP_OP_EXTENDED_RESP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Which protocolOps hold DNs in which direction */
 static bool
 rw_applies(uint32_t op, bool request)
@@ -497,17 +515,10 @@ rw_applies(uint32_t op, bool request)
 		return request;
 	case PE_LDAP_OP_SEARCH_ENTRY:
 	case PE_LDAP_OP_SEARCH_REF:
-	case PE_LDAP_OP_BIND_RESP:
-	case PE_LDAP_OP_SEARCH_DONE:
-	case PE_LDAP_OP_MODIFY_RESP:
-	case PE_LDAP_OP_ADD_RESP:
-	case PE_LDAP_OP_DEL_RESP:
-	case PE_LDAP_OP_MODDN_RESP:
-	case PE_LDAP_OP_COMPARE_RESP:
-	case PE_LDAP_OP_EXTENDED_RESP:
 		return !request;
 	default:
-		return false;
+		/* every LDAPResult response: its matchedDN and referrals */
+		return !request && is_result_op((enum pe_ldap_op)op);
 	}
 }
 
@@ -680,24 +691,6 @@ static size_t
 tlv_size(size_t len)
 {
 	return 1 + len_size(0, len) + len;
-}
-
-static bool
-is_result_op(enum pe_ldap_op op)
-{
-	switch (op) {
-	case PE_LDAP_OP_BIND_RESP:
-	case PE_LDAP_OP_SEARCH_DONE:
-	case PE_LDAP_OP_MODIFY_RESP:
-	case PE_LDAP_OP_ADD_RESP:
-	case PE_LDAP_OP_DEL_RESP:
-	case PE_LDAP_OP_MODDN_RESP:
-	case PE_LDAP_OP_COMPARE_RESP:
-	case PE_LDAP_OP_EXTENDED_RESP:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /*
