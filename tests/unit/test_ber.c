@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unhex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,20 +195,6 @@ static const struct vec_expect expect[] = {
 	{ "V_ANON_LONG", V_ANON_LONG, 1u, 0, true, 9, false, 0 },
 	{ "V_ENTRY_LONG", V_ENTRY_LONG, 4u, 4, true, 9, false, 0 },
 };
-
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s) / 2, i;
-	unsigned int b;
-
-	assert_true(n <= cap);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &b), 1);
-		out[i] = (uint8_t)b;
-	}
-	return n;
-}
 
 /* An exact-size heap copy of p[0..n) */
 static uint8_t *

@@ -20,6 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unhex.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,20 +161,6 @@
 static struct pe_config cfg_ldap, cfg_open, cfg_rewrite, cfg_lines;
 static char err[ERR_LEN];
 static uint8_t scratch[SCRATCH_LEN];
-
-static size_t
-unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s) / 2, i;
-	unsigned int b;
-
-	assert_true(n <= cap);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(s + 2 * i, "%2x", &b), 1);
-		out[i] = (uint8_t)b;
-	}
-	return n;
-}
 
 /* One message under test, in a heap buffer of exactly its size. */
 struct msg {
