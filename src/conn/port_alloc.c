@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "conn/port_alloc.h"
+#include "net/rss.h"
 
 struct pe_port_alloc {
 	uint32_t size;   /* ports in the range */
@@ -51,6 +52,24 @@ pe_port_alloc_get(struct pe_port_alloc *pa)
 	pa->head = (pa->head + 1) % pa->size;
 	pa->count--;
 	return port;
+}
+
+int
+pe_port_alloc_get_rss(struct pe_port_alloc *pa, const struct pe_rss *rss, uint32_t base,
+		uint16_t queue)
+{
+	uint32_t tries = PE_PORT_RSS_TRIES * (uint32_t)rss->nb_queues, i;
+	int port;
+
+	if (tries > pa->count)
+		tries = pa->count;
+	for (i = 0; i < tries; i++) {
+		port = pe_port_alloc_get(pa);
+		if (pe_rss_reply_queue(rss, base, (uint16_t)port) == queue)
+			return port;
+		pe_port_alloc_put(pa, (uint16_t)port);
+	}
+	return -ENOSPC;
 }
 
 void

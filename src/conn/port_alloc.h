@@ -19,6 +19,18 @@ void pe_port_alloc_destroy(struct pe_port_alloc *pa);
 /* A free port, or -ENOSPC when all are in use. */
 int pe_port_alloc_get(struct pe_port_alloc *pa);
 
+struct pe_rss;
+
+/*
+ * A free port whose backend replies land on @queue under @rss (base: see
+ * pe_rss_reply_base()), or -ENOSPC. Ports that would land elsewhere go back
+ * to the tail in their order; at most PE_PORT_RSS_TRIES per queue are
+ * looked at, so a worker whose share is used up fails quickly.
+ */
+#define PE_PORT_RSS_TRIES 64
+int pe_port_alloc_get_rss(struct pe_port_alloc *pa, const struct pe_rss *rss, uint32_t base,
+		uint16_t queue);
+
 /* Give back a port obtained from pe_port_alloc_get(). */
 void pe_port_alloc_put(struct pe_port_alloc *pa, uint16_t port);
 
