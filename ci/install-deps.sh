@@ -13,6 +13,8 @@ PKGS=(
 	python3 python3-pytest python3-scapy python3-ldap3
 	# reference LDAP dissector for pytest/test_ber_tshark.py
 	tshark
+	# the side-by-side comparison of issue 7 (testbed/haproxy.py)
+	haproxy
 )
 
 missing=()
@@ -33,3 +35,14 @@ echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
 echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# haproxy's package enables and starts its own service with /etc/haproxy/haproxy.cfg (where
+# invoke-rc.d allows it). The testbed runs its own instance in a netns (testbed/haproxy.py):
+# stop and disable the packaged one when this run has just installed it, never otherwise.
+if [[ " ${missing[*]} " == *" haproxy "* ]]; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now haproxy 2>/dev/null || true
+	elif [ -x /etc/init.d/haproxy ]; then
+		/etc/init.d/haproxy stop >/dev/null 2>&1 || true
+		update-rc.d haproxy disable >/dev/null 2>&1 || true
+	fi
+fi
