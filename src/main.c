@@ -35,6 +35,7 @@
 #include <rte_ether.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "core/config.h"
@@ -46,6 +47,7 @@
 #include "inspect/inspect.h"
 #include "io/record.h"
 #include "io/worker.h"
+#include "net/rss.h"
 #include "proxy/lb.h"
 
 RTE_LOG_REGISTER_SUFFIX(pe_logtype_main, main, INFO);
@@ -471,6 +473,7 @@ static int
 stage_port_init(void)
 {
 	uint16_t n = rte_eth_dev_count_avail();
+	struct pe_rss *rss = NULL;
 	int rc;
 
 	if (n != 1) {
@@ -480,9 +483,20 @@ stage_port_init(void)
 	}
 	RTE_ETH_FOREACH_DEV(pe_eng.port_id)
 		break;
-	rc = pe_port_start(pe_eng.port_id, 1, pe_eng.pool, &pe_eng.mac, NULL);
-	if (rc < 0)
+	if (pe_eng.cfg.workers > 1) {
+		rss = rte_malloc("pe_rss", sizeof(*rss), 0);
+		if (rss == NULL) {
+			PE_LOG(ERR, main, "RSS state: %s", rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	rc = pe_port_start(pe_eng.port_id, pe_eng.cfg.workers, pe_eng.cfg.peer_rss, pe_eng.pool,
+			&pe_eng.mac, rss, NULL);
+	if (rc < 0) {
+		rte_free(rss);
 		return rc;
+	}
+	pe_eng.rss = rss;
 	/* the PMD registered it when the timestamp offload was enabled */
 	if (pe_eng.deterministic &&
 			rte_mbuf_dyn_rx_timestamp_register(&pe_eng.rx_ts_off, &pe_eng.rx_ts_flag) < 0) {
@@ -497,40 +511,82 @@ static void
 stage_port_fini(void)
 {
 	pe_port_stop(pe_eng.port_id);
+	rte_free((void *)(uintptr_t)pe_eng.rss);
+	pe_eng.rss = NULL;
 }
 
+static void stage_workers_fini(void);
+
+/*
+ * One worker per queue: queue 0 on the main lcore, queue q on the q-th
+ * worker lcore of the EAL's list. Each owns its tables (shared-nothing);
+ * with several, each also gets its handoff ring (io/worker.h).
+ */
 static int
 stage_workers_init(void)
 {
+	unsigned int lcore = opts.main_lcore;
 	struct pe_worker *w;
+	uint16_t q;
+	int rc;
 
-	/* one worker, on the main lcore, polling queue 0 (multi-queue RSS is a later step) */
-	w = pe_worker_create(opts.main_lcore, pe_eng.port_id, 0);
-	if (w == NULL) {
-		PE_LOG(ERR, main, "worker: %s", rte_strerror(rte_errno));
-		return -rte_errno;
+	if (rte_lcore_count() < pe_eng.cfg.workers) {
+		PE_LOG(ERR, main, "%s: engine.workers = %u needs %u lcores, the EAL has %u "
+				"(give e.g. -l 0-%u)", opts.config_path, pe_eng.cfg.workers,
+				pe_eng.cfg.workers, rte_lcore_count(), pe_eng.cfg.workers - 1u);
+		return -EINVAL;
 	}
-	pe_eng.workers[opts.main_lcore] = w;
-	pe_eng.n_workers = 1;
+	for (q = 0; q < pe_eng.cfg.workers; q++) {
+		if (q > 0)
+			lcore = rte_get_next_lcore(lcore, 1, 0);
+		if (pe_eng.cfg.workers > 1) {
+			rc = pe_worker_ring_create(q, (int)rte_lcore_to_socket_id(lcore));
+			if (rc < 0) {
+				PE_LOG(ERR, main, "worker %u: handoff ring: %s", q, rte_strerror(-rc));
+				goto fail;
+			}
+		}
+		w = pe_worker_create(lcore, pe_eng.port_id, q);
+		if (w == NULL) {
+			rc = -rte_errno;
+			PE_LOG(ERR, main, "worker %u on lcore %u: %s", q, lcore, rte_strerror(-rc));
+			goto fail;
+		}
+		pe_eng.workers[lcore] = w;
+		pe_eng.n_workers++;
+	}
 	if (pe_eng.cfg.fault.enabled)
 		pe_fault_log_conf(&pe_eng.cfg.fault);
 	return 0;
+fail:
+	stage_workers_fini();
+	return rc;
 }
 
 static void
 stage_workers_fini(void)
 {
-	struct pe_worker *w = pe_eng.workers[opts.main_lcore];
+	struct pe_worker *gone[PE_MAX_WORKERS];
+	unsigned int lcore, n = 0, i;
+	uint16_t q;
 
 	/*
-	 * Unpublish first so that telemetry stops finding it. A query already
-	 * inside a handler could still read it: telemetry commands cannot be
+	 * Unpublish first so that telemetry stops finding them. A query already
+	 * inside a handler could still read one: telemetry commands cannot be
 	 * unregistered in DPDK 22.11, and the window is one handler call.
 	 */
-	pe_eng.workers[opts.main_lcore] = NULL;
+	RTE_LCORE_FOREACH(lcore) {
+		if (pe_eng.workers[lcore] != NULL && n < PE_MAX_WORKERS) {
+			gone[n++] = pe_eng.workers[lcore];
+			pe_eng.workers[lcore] = NULL;
+		}
+	}
 	pe_eng.n_workers = 0;
 	rte_wmb();
-	pe_worker_destroy(w);
+	for (i = 0; i < n; i++)
+		pe_worker_destroy(gone[i]);
+	for (q = 0; q < PE_MAX_WORKERS; q++)
+		pe_worker_ring_free(q);
 }
 
 static int
@@ -552,6 +608,18 @@ static const struct pe_stage stages[] = {
 	{ "workers", stage_workers_init, stage_workers_fini },
 	{ "telemetry", stage_telemetry_init, NULL },
 };
+
+/* The workers of queues 1.. on their lcores; queue 0's runs on the main lcore. */
+static void
+launch_workers(void)
+{
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (pe_eng.workers[lcore] != NULL)
+			rte_eal_remote_launch(pe_worker_loop, pe_eng.workers[lcore], lcore);
+	}
+}
 
 static void
 on_signal(int sig)
@@ -938,6 +1006,7 @@ run_check(void)
 	struct pe_port_setup setup;
 	struct rte_eth_link link;
 	struct rte_mempool *pool = NULL;
+	struct pe_rss *rss = NULL;
 	uint16_t n_ports, port_id = 0, p, mtu = 0;
 	int blocking, rc;
 
@@ -996,11 +1065,20 @@ run_check(void)
 	check_ok("mempool: %u mbufs of %u bytes, cache %u, socket %d", MBUF_COUNT,
 			RTE_MBUF_DEFAULT_BUF_SIZE, MBUF_CACHE, (int)rte_socket_id());
 
-	rc = pe_port_start(port_id, 1, pool, &mac, &setup);
+	if (rte_lcore_count() < pe_eng.cfg.workers) {
+		report_error("%s: engine.workers = %u needs %u lcores, the EAL has %u (give e.g. "
+				"-l 0-%u)", opts.config_path, pe_eng.cfg.workers, pe_eng.cfg.workers,
+				rte_lcore_count(), pe_eng.cfg.workers - 1u);
+		goto cleanup;
+	}
+	rss = malloc(sizeof(*rss));
+	rc = rss == NULL ? -ENOMEM : pe_port_start(port_id, pe_eng.cfg.workers,
+			pe_eng.cfg.peer_rss, pool, &mac, rss, &setup);
 	if (rc < 0) {
-		report_error("%s: port %u (%s): cannot be configured with 1 queue of %u/%u rx/tx "
-				"descriptors and started: %s (see the pe.port log above)", eal_source(),
-				port_id, name, PE_RX_DESC, PE_TX_DESC, strerror(-rc));
+		report_error("%s: port %u (%s): cannot be configured with %u queue(s) of %u/%u rx/tx "
+				"descriptors (engine.workers%s) and started: %s (see the pe.port log above)",
+				eal_source(), port_id, name, pe_eng.cfg.workers, PE_RX_DESC, PE_TX_DESC,
+				pe_eng.cfg.peer_rss ? ", engine.peer_rss" : "", strerror(-rc));
 		goto cleanup;
 	}
 	if (rte_eth_link_get_nowait(port_id, &link) < 0 ||
@@ -1009,7 +1087,8 @@ run_check(void)
 	check_ok("port %u (%s): configured with %u rx/tx queue(s) of %u/%u descriptors, rx checksum "
 			"offload %s, RSS %s; started; MAC " RTE_ETHER_ADDR_PRT_FMT "; %s",
 			port_id, setup.driver, setup.nb_queues, setup.nb_rxd, setup.nb_txd,
-			setup.rx_csum ? "on" : "off", setup.rss ? "on" : "off (one queue)",
+			setup.rx_csum ? "on" : "off", !setup.rss ? "off (one queue)" :
+			setup.peer_rss ? "by the peer (engine.peer_rss)" : "on",
 			RTE_ETHER_ADDR_BYTES(&mac), link_str);
 	if (!rte_is_unicast_ether_addr(&mac) || rte_is_zero_ether_addr(&mac))
 		report_error("%s: port %u: MAC " RTE_ETHER_ADDR_PRT_FMT " is not a unicast address: "
@@ -1029,6 +1108,7 @@ run_check(void)
 	check_ok("port %u: stopped and closed", port_id);
 
 cleanup:
+	free(rss);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	/* we were the primary process of this prefix: its runtime files are ours */
@@ -1076,6 +1156,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "libsodium: initialisation failed\n");
 		return EXIT_FAILURE;
 	}
+	if (pe_eng.deterministic && pe_eng.cfg.workers != 1) {
+		fprintf(stderr, "%s: --deterministic runs one worker: engine.workers is %u\n",
+				opts.config_path, pe_eng.cfg.workers);
+		free(opts.profile_args);
+		return EXIT_USAGE;
+	}
 	if (pe_eng.deterministic && !pe_eng.cfg.has_cookie_secret) {
 		fprintf(stderr, "%s: --deterministic needs tcp.cookie_secret: nothing may be drawn "
 				"at random\n", opts.config_path);
@@ -1108,7 +1194,9 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	PE_LOG(INFO, main, "proxyengine %s ready: VIP port %u, %u backend(s), policy %s",
 			PE_VERSION, pe_eng.cfg.vport, pe_eng.cfg.n_backends, pe_eng.lb->name);
+	launch_workers();
 	pe_worker_loop(pe_eng.workers[opts.main_lcore]);
+	rte_eal_mp_wait_lcore();
 	PE_LOG(INFO, main, "stopping");
 	if (pe_eng.deterministic)
 		pe_counters_print(stdout);

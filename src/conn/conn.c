@@ -24,6 +24,7 @@ struct pe_conn_table {
 	uint32_t *free_stack;
 	uint32_t n_free;
 	uint32_t max;
+	size_t bytes;                /* heap the table took when created, all of it */
 };
 
 struct pe_conn_table *
@@ -43,11 +44,15 @@ pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams)
 		 */
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
+	struct rte_malloc_socket_stats before, after;
 	struct pe_conn_table *t;
 	uint32_t i;
 
 	if (pe_hold_next_off < 0 && pe_hold_init() < 0)
 		return NULL;
+	/* what the table costs, measured on the heap rather than added up by hand */
+	if (rte_malloc_get_socket_stats(socket < 0 ? 0 : socket, &before) < 0)
+		memset(&before, 0, sizeof(before));
 	t = rte_zmalloc_socket(name, sizeof(*t), 0, socket);
 	if (t == NULL)
 		goto fail_nomem;
@@ -74,6 +79,9 @@ pe_conn_table_create(const char *name, uint32_t max, int socket, bool streams)
 	for (i = 0; i < max; i++)
 		t->free_stack[i] = max - 1 - i;
 	t->n_free = max;
+	if (rte_malloc_get_socket_stats(socket < 0 ? 0 : socket, &after) == 0 &&
+			after.heap_allocsz_bytes > before.heap_allocsz_bytes)
+		t->bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
 	return t;
 
 fail_hash:
@@ -211,6 +219,18 @@ pe_stream_free(struct pe_stream *st)
 		pe_hold_free(&st->d[s].ooo);
 		pe_hold_free(&st->d[s].out);
 	}
+}
+
+size_t
+pe_conn_table_bytes(const struct pe_conn_table *t)
+{
+	return t->bytes;
+}
+
+uint32_t
+pe_conn_table_max(const struct pe_conn_table *t)
+{
+	return t->max;
 }
 
 uint32_t

@@ -129,6 +129,14 @@ void pe_conn_release(struct pe_conn_table *t, struct pe_conn *c);
 /* Free every mbuf @st keeps. */
 void pe_stream_free(struct pe_stream *st);
 
+/*
+ * Heap bytes the table took when created: entries, hash (both keys of every
+ * entry), timer heap, free stack and inspection state; 0 if not measurable.
+ * Divided by pe_conn_table_max(), the memory cost of one connection entry.
+ */
+size_t pe_conn_table_bytes(const struct pe_conn_table *t);
+uint32_t pe_conn_table_max(const struct pe_conn_table *t);
+
 /* Entries in use. */
 uint32_t pe_conn_count(const struct pe_conn_table *t);
 

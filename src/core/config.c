@@ -81,6 +81,8 @@ static const struct pe_cfg_key pe_engine_keys[] = {
 		max_connections, 16, 1048576, false),
 	PE_KEY("backend_tries", PE_CFG_U32, struct pe_config, backend_tries,
 		1, PE_MAX_BACKENDS, false),
+	PE_KEY("workers", PE_CFG_U16, struct pe_config, workers, 1, PE_MAX_WORKERS, false),
+	PE_KEY("peer_rss", PE_CFG_BOOL, struct pe_config, peer_rss, 0, 0, false),
 	{ NULL, 0, 0, 0, 0, false },
 };
 
@@ -178,6 +180,7 @@ pe_config_defaults(struct pe_config *cfg)
 	cfg->source_port_min = 20000;
 	cfg->source_port_max = 60999;
 	cfg->max_connections = 4096;
+	cfg->workers = 1;
 	cfg->backend_tries = 3;
 	snprintf(cfg->selection, sizeof(cfg->selection), "%s", "round-robin");
 	cfg->idle_timeout_ms = 300000;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define PE_MAX_BACKENDS 64
+#define PE_MAX_WORKERS 16      /* engine.workers */
 #define PE_NAME_MAX 32
 
 /*
@@ -95,6 +96,8 @@ struct pe_config {
 	uint16_t source_port_max;
 	uint32_t max_connections; /* connection table size per worker */
 	uint32_t backend_tries;  /* backends tried per connection before the client gets a RST */
+	uint16_t workers;        /* worker lcores, one rx/tx queue each */
+	bool peer_rss;           /* the port's peer spreads frames over the queues (net/rss.h) */
 
 	/* backends ( { }, ... ) */
 	unsigned int n_backends;

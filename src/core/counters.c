@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "conn/conn.h"
@@ -109,6 +110,7 @@ static int
 tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned int i;
 
 	(void)cmd;
 	(void)params;
@@ -123,6 +125,55 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "source", buf);
 	rte_tel_data_add_dict_string(d, "config", pe_eng.cfg.path);
 	rte_tel_data_add_dict_u64(d, "workers", pe_eng.n_workers);
+	rte_tel_data_add_dict_string(d, "rss", pe_eng.rss == NULL ? "off" :
+			pe_eng.cfg.peer_rss ? "peer" : "nic");
+	/* worker_*_cycles are TSC cycles */
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	rte_tel_data_add_dict_u64(d, "conn_struct_bytes", sizeof(struct pe_conn));
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		const struct pe_worker *w = pe_eng.workers[i];
+
+		if (w != NULL && pe_conn_table_bytes(w->conns) > 0) {
+			rte_tel_data_add_dict_u64(d, "conn_entry_bytes", pe_conn_table_bytes(w->conns) /
+					pe_conn_table_max(w->conns));
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Per worker: where its time went and what it carried (scaling over workers). */
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		const struct pe_worker *w = pe_eng.workers[i];
+		struct rte_tel_data *wd;
+		char key[16];
+
+		if (w == NULL)
+			continue;
+		wd = rte_tel_data_alloc();
+		if (wd == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(wd);
+		rte_tel_data_add_dict_u64(wd, "lcore", w->lcore);
+		rte_tel_data_add_dict_u64(wd, "queue", w->queue_id);
+		rte_tel_data_add_dict_u64(wd, "conn_active", pe_conn_count(w->conns));
+		rte_tel_data_add_dict_u64(wd, "conn_created", w->cnt.v[PE_CNT_conn_created]);
+		rte_tel_data_add_dict_u64(wd, "rx_packets", w->cnt.v[PE_CNT_rx_packets]);
+		rte_tel_data_add_dict_u64(wd, "tx_packets", w->cnt.v[PE_CNT_tx_packets]);
+		rte_tel_data_add_dict_u64(wd, "busy_cycles", w->cnt.v[PE_CNT_worker_busy_cycles]);
+		rte_tel_data_add_dict_u64(wd, "idle_cycles", w->cnt.v[PE_CNT_worker_idle_cycles]);
+		rte_tel_data_add_dict_u64(wd, "handoff_rx", w->cnt.v[PE_CNT_handoff_rx]);
+		snprintf(key, sizeof(key), "q%u", w->queue_id);
+		rte_tel_data_add_dict_container(d, key, wd, 0);
+	}
 	return 0;
 }
 
@@ -178,7 +229,12 @@ pe_telemetry_init(void)
 				"(refused, timeouts, unreachable). No parameters.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/pe/info", tel_info,
-				"Engine identity: version, MAC, VIP, port, source address. No parameters.");
+				"Engine identity and sizes: version, MAC, VIP, port, workers, rss, tsc_hz, "
+				"conn_entry_bytes...");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/pe/workers", tel_workers,
+				"Per worker (q<queue>): lcore, connections, packets, busy/idle TSC cycles. "
+				"No parameters.");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/pe/rules", tel_rules,
 				"Inspector rules (inspect.protocol) and the messages each decided. No parameters.");

@@ -12,6 +12,8 @@
 #include "tcp/tcp_cookie.h"
 
 struct pe_worker;
+struct pe_rss;
+struct rte_ring;
 struct pe_lb_ops;
 struct pe_inspector;
 struct rte_mempool;
@@ -40,7 +42,14 @@ struct pe_engine {
 	void *record;                /* --record: libpcap dumper of what is sent (io/record.h) */
 	uint64_t rx_ts_flag;
 	unsigned int n_workers;
-	struct pe_worker *workers[RTE_MAX_LCORE];
+	struct pe_worker *workers[RTE_MAX_LCORE];   /* by lcore */
+	/*
+	 * Several workers (engine.workers > 1): what RSS does on the port, for
+	 * the source port choice, and each worker's ring of frames another
+	 * worker received for it (ARP news, ICMP about its connections); by queue.
+	 */
+	const struct pe_rss *rss;
+	struct rte_ring *xq[PE_MAX_WORKERS];
 	volatile int quit;           /* set by SIGINT/SIGTERM */
 };
 

@@ -9,16 +9,63 @@
 #include "core/engine.h"
 #include "core/log.h"
 #include "io/port.h"
+#include "net/rss.h"
 
 RTE_LOG_REGISTER_SUFFIX(pe_logtype_port, port, INFO);
 
 /* What RSS hashes on when the engine runs several queues: IPv4 addresses and TCP ports. */
 #define PE_RSS_HF (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP)
+#define PE_PEER_RETA_SIZE 128   /* the RETA a peer doing RSS for us emulates */
+#define PE_RSS_KEY_MAX 64       /* longest device key we pad ours to */
+
+/*
+ * The device's RETA set to entry i -> queue i % nb_queues, or, where it
+ * refuses, read back as it is; either way @rss learns what the device does.
+ */
+static int
+rss_setup_reta(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t nb_queues,
+		struct pe_rss *rss)
+{
+	struct rte_eth_rss_reta_entry64 conf[PE_RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	uint16_t reta[PE_RSS_RETA_MAX], size = info->reta_size, i;
+	int rc;
+
+	if (size == 0 || size > PE_RSS_RETA_MAX || (size & (size - 1u)) != 0) {
+		PE_LOG(ERR, port, "port %u (%s): RETA of %u entries: the engine needs a power of "
+				"two up to %u", port_id, info->driver_name, size, PE_RSS_RETA_MAX);
+		return -ENOTSUP;
+	}
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < size; i++) {
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % nb_queues;
+	}
+	rc = rte_eth_dev_rss_reta_update(port_id, conf, size);
+	if (rc < 0) {
+		PE_LOG(WARNING, port, "port %u (%s): RETA not settable (%s); using the device's own",
+				port_id, info->driver_name, strerror(-rc));
+		rc = rte_eth_dev_rss_reta_query(port_id, conf, size);
+		if (rc < 0) {
+			PE_LOG(ERR, port, "port %u (%s): RETA neither settable nor readable: %s: "
+					"backend replies could land on the wrong worker", port_id,
+					info->driver_name, strerror(-rc));
+			return rc;
+		}
+	}
+	for (i = 0; i < size; i++)
+		reta[i] = conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	rc = pe_rss_init(rss, pe_rss_default_key, reta, size, nb_queues);
+	if (rc < 0)
+		PE_LOG(ERR, port, "port %u (%s): the device's RETA names a queue beyond %u",
+				port_id, info->driver_name, nb_queues);
+	return rc;
+}
 
 int
-pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
-		struct rte_ether_addr *mac, struct pe_port_setup *setup)
+pe_port_start(uint16_t port_id, uint16_t nb_queues, bool peer_rss, struct rte_mempool *pool,
+		struct rte_ether_addr *mac, struct pe_rss *rss, struct pe_port_setup *setup)
 {
+	uint8_t key[PE_RSS_KEY_MAX] = { 0 };
 	const uint64_t want_rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -40,7 +87,7 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 	/* the clock is the frames' timestamps: asked for where the PMD offers it */
 	if (pe_eng.deterministic)
 		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
-	if (nb_queues > 1) {
+	if (nb_queues > 1 && !peer_rss) {
 		/* several workers: the NIC must spread flows, or all land on queue 0 */
 		if ((info.flow_type_rss_offloads & PE_RSS_HF) == 0) {
 			PE_LOG(ERR, port, "port %u (%s): %u queues need RSS on IPv4/TCP, the device "
@@ -48,8 +95,22 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 					info.driver_name, nb_queues, info.flow_type_rss_offloads);
 			return -ENOTSUP;
 		}
+		/*
+		 * Our key, zero-padded to the device's length: an IPv4/TCP hash
+		 * reads only the key's first 16 bytes, so the padding changes nothing.
+		 */
+		if (info.hash_key_size > PE_RSS_KEY_MAX ||
+				(info.hash_key_size != 0 && info.hash_key_size < PE_RSS_KEY_LEN)) {
+			PE_LOG(ERR, port, "port %u (%s): RSS key of %u bytes not supported (%u..%u)",
+					port_id, info.driver_name, info.hash_key_size, PE_RSS_KEY_LEN,
+					PE_RSS_KEY_MAX);
+			return -ENOTSUP;
+		}
+		memcpy(key, pe_rss_default_key, PE_RSS_KEY_LEN);
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_key = NULL;   /* the PMD's default key */
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size != 0 ?
+				info.hash_key_size : PE_RSS_KEY_LEN;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & PE_RSS_HF;
 	}
 
@@ -78,6 +139,12 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		PE_LOG(ERR, port, "port %u: start: %s", port_id, strerror(-rc));
 		goto fail_close;
 	}
+	if (nb_queues > 1 && !peer_rss)
+		rc = rss_setup_reta(port_id, &info, nb_queues, rss);
+	else if (nb_queues > 1)
+		rc = pe_rss_init(rss, pe_rss_default_key, NULL, PE_PEER_RETA_SIZE, nb_queues);
+	if (rc < 0)
+		goto fail_stop;
 	rc = rte_eth_macaddr_get(port_id, mac);
 	if (rc < 0)
 		goto fail_stop;
@@ -85,7 +152,8 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 			"MAC " RTE_ETHER_ADDR_PRT_FMT ", rx checksum offload %s, RSS %s",
 			port_id, info.driver_name, nb_queues, nb_rxd, nb_txd, RTE_ETHER_ADDR_BYTES(mac),
 			(conf.rxmode.offloads & want_rx) == want_rx ? "on" : "off",
-			conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "on" : "off (one queue)");
+			nb_queues == 1 ? "off (one queue)" :
+			peer_rss ? "by the peer (engine.peer_rss)" : "on");
 	if (setup != NULL) {
 		memset(setup, 0, sizeof(*setup));
 		snprintf(setup->driver, sizeof(setup->driver), "%s", info.driver_name);
@@ -93,8 +161,10 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *pool,
 		setup->nb_rxd = nb_rxd;
 		setup->nb_txd = nb_txd;
 		setup->rx_csum = (conf.rxmode.offloads & want_rx) == want_rx;
-		setup->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
-		setup->rss_hf = conf.rx_adv_conf.rss_conf.rss_hf;
+		setup->rss = nb_queues > 1;
+		setup->peer_rss = nb_queues > 1 && peer_rss;
+		setup->rss_hf = peer_rss ? PE_RSS_HF : conf.rx_adv_conf.rss_conf.rss_hf;
+		setup->reta_size = nb_queues > 1 ? rss->reta_size : 0;
 	}
 	return 0;
 

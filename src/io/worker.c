@@ -6,6 +6,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
 
 #include "conn/conn.h"
 #include "conn/port_alloc.h"
@@ -15,6 +16,7 @@
 #include "io/worker.h"
 #include "net/arp.h"
 #include "net/net.h"
+#include "net/rss.h"
 #include "proxy/backend.h"
 #include "proxy/proxy.h"
 
@@ -30,6 +32,73 @@ tx_drop_cb(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 	PE_CNT_ADD(&w->cnt, drop_tx_full, unsent);
 	PE_CNT_ADD(&w->cnt, tx_packets, -(uint64_t)unsent);
 	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+#define HANDOFF_RING_SIZE 1024   /* frames waiting for another worker */
+
+int
+pe_worker_ring_create(uint16_t queue, int socket)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "pe_xq_%u", queue);
+	/* any worker may enqueue; only the owner dequeues */
+	pe_eng.xq[queue] = rte_ring_create(name, HANDOFF_RING_SIZE, socket, RING_F_SC_DEQ);
+	return pe_eng.xq[queue] == NULL ? -rte_errno : 0;
+}
+
+void
+pe_worker_ring_free(uint16_t queue)
+{
+	struct rte_mbuf *m;
+
+	if (pe_eng.xq[queue] == NULL)
+		return;
+	while (rte_ring_dequeue(pe_eng.xq[queue], (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(pe_eng.xq[queue]);
+	pe_eng.xq[queue] = NULL;
+}
+
+void
+pe_worker_handoff(struct pe_worker *w, uint16_t queue, struct rte_mbuf *m)
+{
+	if (rte_ring_enqueue(pe_eng.xq[queue], m) != 0) {
+		PE_CNT_INC(&w->cnt, drop_handoff_full);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	PE_CNT_INC(&w->cnt, handoff_tx);
+}
+
+void
+pe_worker_share(struct pe_worker *w, const struct rte_mbuf *m)
+{
+	struct rte_mbuf *copy;
+	uint16_t q;
+
+	for (q = 0; q < pe_eng.cfg.workers; q++) {
+		if (q == w->queue_id)
+			continue;
+		copy = rte_pktmbuf_copy(m, pe_eng.pool, 0, UINT32_MAX);
+		if (copy == NULL) {
+			PE_CNT_INC(&w->cnt, drop_nombuf);
+			continue;
+		}
+		pe_worker_handoff(w, q, copy);
+	}
+}
+
+/* Frames other workers handed to this one. */
+static void
+handoff_drain(struct pe_worker *w)
+{
+	struct rte_mbuf *ms[PE_BURST];
+	unsigned int n, i;
+
+	n = rte_ring_dequeue_burst(pe_eng.xq[w->queue_id], (void **)ms, PE_BURST, NULL);
+	for (i = 0; i < n; i++)
+		pe_net_handoff_input(w, ms[i]);
 }
 
 struct pe_worker *
@@ -66,6 +135,15 @@ pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id)
 	w->arp = pe_arp_create(name, socket);
 	if (w->arp == NULL)
 		goto fail_arp;
+	if (pe_eng.rss != NULL) {
+		uint32_t i;
+
+		for (i = 0; i < pe_eng.cfg.n_backends; i++)
+			w->be[i].rss_base = pe_rss_reply_base(pe_eng.rss,
+					rte_be_to_cpu_32(pe_eng.cfg.backends[i].addr),
+					rte_be_to_cpu_32(pe_eng.cfg.source_addr),
+					pe_eng.cfg.backends[i].port);
+	}
 	if (pe_eng.inspector != NULL) {
 		/* a rewrite may grow a message: room for twice its size and a reply */
 		w->msg_cap = pe_eng.cfg.inspect.max_message_bytes;
@@ -260,6 +338,8 @@ worker_loop(struct pe_worker *w)
 		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST), i;
 
 		w->now = rte_get_timer_cycles();
+		if (pe_eng.rss != NULL && !rte_ring_empty(pe_eng.xq[w->queue_id]))
+			handoff_drain(w);
 		if (unlikely(w->fault != NULL)) {
 			/* due held frames first: they arrived before this burst */
 			pe_fault_release(w);

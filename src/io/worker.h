@@ -28,6 +28,7 @@ struct pe_backend_rt {
 	uint32_t refused;          /* answered our SYN with a RST */
 	uint32_t timeouts;         /* never answered within timeouts.connect_ms */
 	uint32_t unreachable;      /* ICMP destination unreachable about our SYN */
+	uint32_t rss_base;         /* pe_rss_reply_base() of its replies (several workers) */
 };
 
 /*
@@ -89,6 +90,19 @@ pe_tx(struct pe_worker *w, struct rte_mbuf *m)
 	}
 	pe_tx_direct(w, m);
 }
+
+/*
+ * Several workers (engine.workers > 1) share nothing but a ring each, for
+ * the few frames RSS cannot steer to the right one: ARP (every worker
+ * resolves the backends itself) and ICMP errors hashed on addresses only.
+ */
+/* Hand @m to the worker polling @queue; consumes @m. */
+void pe_worker_handoff(struct pe_worker *w, uint16_t queue, struct rte_mbuf *m);
+/* A copy of @m to every other worker (@m stays the caller's). */
+void pe_worker_share(struct pe_worker *w, const struct rte_mbuf *m);
+/* The ring for the worker of @queue: 0 or -rte_errno. */
+int pe_worker_ring_create(uint16_t queue, int socket);
+void pe_worker_ring_free(uint16_t queue);
 
 /* Allocate and set up the worker for @lcore. NULL + rte_errno. */
 struct pe_worker *pe_worker_create(unsigned int lcore, uint16_t port_id, uint16_t queue_id);

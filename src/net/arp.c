@@ -174,6 +174,9 @@ pe_arp_input(struct pe_worker *w, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* several workers: each resolves for itself, so each learns what one hears */
+	if (pe_eng.rss != NULL)
+		pe_worker_share(w, m);
 	arp_learn(w, &info);
 	if (info.op != RTE_ARP_OP_REQUEST) {
 		rte_pktmbuf_free(m);
@@ -189,6 +192,16 @@ pe_arp_input(struct pe_worker *w, struct rte_mbuf *m)
 	m->pkt_len = (uint32_t)len;
 	PE_CNT_INC(&w->cnt, arp_reply_sent);
 	pe_tx(w, m);
+}
+
+void
+pe_arp_learn_from(struct pe_worker *w, struct rte_mbuf *m)
+{
+	struct pe_arp_info info;
+
+	if (pe_wire_arp_parse(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &info) == 0)
+		arp_learn(w, &info);
+	rte_pktmbuf_free(m);
 }
 
 static struct arp_entry *

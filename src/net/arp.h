@@ -34,8 +34,14 @@ struct pe_arp_table;
 struct pe_arp_table *pe_arp_create(const char *name, int socket);
 void pe_arp_destroy(struct pe_arp_table *t);
 
-/* Handle a received ARP frame (consumes @m). */
+/*
+ * Handle a received ARP frame (consumes @m). With several workers, a copy
+ * goes to each of the others (pe_arp_learn_from()).
+ */
 void pe_arp_input(struct pe_worker *w, struct rte_mbuf *m);
+
+/* Learn from an ARP frame another worker received, without answering it (consumes @m). */
+void pe_arp_learn_from(struct pe_worker *w, struct rte_mbuf *m);
 
 /*
  * Send @m (a frame whose Ethernet destination is to be filled) to @ip:

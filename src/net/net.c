@@ -9,6 +9,7 @@
 #include "io/worker.h"
 #include "net/arp.h"
 #include "net/net.h"
+#include "net/rss.h"
 #include "net/wire.h"
 #include "proxy/proxy.h"
 
@@ -26,6 +27,21 @@ icmp_input(struct pe_worker *w, struct rte_mbuf *m, size_t frame_len)
 		PE_CNT_INC(&w->cnt, drop_icmp_type);
 		rte_pktmbuf_free(m);
 		return;
+	}
+	/*
+	 * Several workers: the ICMP frame is hashed on its addresses alone, so
+	 * it may land off the connection's queue; the queue of the quoted
+	 * segment's reply tuple is the owner's (net/rss.h).
+	 */
+	if (rc == 0 && pe_eng.rss != NULL) {
+		uint16_t owner = pe_rss_queue(pe_eng.rss, pe_rss_hash_v4(pe_eng.rss,
+				rte_be_to_cpu_32(u.inner->dst_addr), rte_be_to_cpu_32(u.inner->src_addr),
+				rte_be_to_cpu_16(u.dport), rte_be_to_cpu_16(u.sport)));
+
+		if (owner != w->queue_id) {
+			pe_worker_handoff(w, owner, m);
+			return;
+		}
 	}
 	if (rc == 0) {
 		pe_proxy_icmp_unreach(w, u.inner, u.seq, u.sport, u.dport);
@@ -135,6 +151,19 @@ malformed:
 	PE_CNT_INC(&w->cnt, drop_ipv4_malformed);
 drop:
 	rte_pktmbuf_free(m);
+}
+
+void
+pe_net_handoff_input(struct pe_worker *w, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	/* checked by the worker that received it */
+	PE_CNT_INC(&w->cnt, handoff_rx);
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		pe_arp_learn_from(w, m);
+	else
+		ipv4_input(w, m, eth);
 }
 
 void

@@ -12,4 +12,7 @@ struct rte_mbuf;
  */
 void pe_net_input(struct pe_worker *w, struct rte_mbuf *m);
 
+/* A frame another worker received and checked, handed to this one (io/worker.h). */
+void pe_net_handoff_input(struct pe_worker *w, struct rte_mbuf *m);
+
 #endif /* PE_NET_H */

@@ -867,7 +867,9 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
 		PE_CNT_INC(&w->cnt, no_backend);
 		return false;
 	}
-	port = pe_port_alloc_get(w->ports);
+	/* several workers: a port whose replies the NIC hashes to this worker's queue */
+	port = pe_eng.rss == NULL ? pe_port_alloc_get(w->ports) :
+		pe_port_alloc_get_rss(w->ports, pe_eng.rss, w->be[idx].rss_base, w->queue_id);
 	if (port < 0) {
 		PE_CNT_INC(&w->cnt, drop_port_exhausted);
 		return false;

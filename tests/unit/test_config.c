@@ -67,6 +67,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.arp_retries, 3);
 	assert_int_equal(cfg.backend_holddown_ms, 2000);
 	assert_int_equal(cfg.backend_tries, 3);
+	assert_int_equal(cfg.workers, 1);
+	assert_false(cfg.peer_rss);
 	assert_int_equal(cfg.tcp_mss, 1460);
 	assert_int_equal(cfg.tcp_wscale, 7);
 	assert_true(cfg.tcp_window_scaling);
@@ -130,7 +132,7 @@ test_good(void **state)
 	check_testbed_values("config/good.conf");
 }
 
-/* Every key of engine.backend_tries, tcp and fault_injection, off its default. */
+/* Every key of engine.backend_tries/workers/peer_rss, tcp and fault_injection, off its default. */
 static void
 test_good_tcp_fault(void **state)
 {
@@ -146,6 +148,8 @@ test_good_tcp_fault(void **state)
 		err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(cfg.backend_tries, 5);
+	assert_int_equal(cfg.workers, 2);
+	assert_true(cfg.peer_rss);
 	assert_int_equal(cfg.tcp_mss, 1400);
 	assert_int_equal(cfg.tcp_wscale, 9);
 	assert_false(cfg.tcp_window_scaling);
@@ -358,6 +362,14 @@ test_name_too_long(void **state)
 	expect_error("config/name_too_long.conf", -EINVAL,
 		"config/name_too_long.conf:3: backends[0].name: "
 		"\"backend-with-a-name-of-32-chars!\" is longer than 31 characters");
+}
+
+static void
+test_workers_range(void **state)
+{
+	(void)state;
+	expect_error("config/workers_range.conf", -EINVAL,
+		"config/workers_range.conf:2: engine.workers: 17 is out of range 1..16");
 }
 
 static void
@@ -847,6 +859,7 @@ main(void)
 		cmocka_unit_test(test_too_many_backends),
 		cmocka_unit_test(test_good_tcp_fault),
 		cmocka_unit_test(test_backend_tries_zero),
+		cmocka_unit_test(test_workers_range),
 		cmocka_unit_test(test_tcp_wscale_range),
 		cmocka_unit_test(test_tcp_secret_hex),
 		cmocka_unit_test(test_tcp_secret_len),
