@@ -45,6 +45,12 @@ session, exactly the expected bytes toward the client and toward the backend.
     instructions per connection = (Ir_loop(N) - Ir_loop(base)) / (N - base)
     instructions per packet     = (Ir_loop(K) - Ir_loop(1)) / (rx_packets(K) - rx_packets(1))
 
+Repeatability: the engine's part of a run (worker loop minus the pcap port) is the same
+count, instruction for instruction, on every run; the pcap port's file I/O (libc stdio)
+varies by a few hundred instructions per run, i.e. a few per connection at N=200.
+The binary is golden.BINARY: build/proxyengine, or PE_BUILD_DIR/proxyengine (an absolute
+PE_BUILD_DIR measures another build, e.g. a clean checkout's).
+
 "engine" figures leave out what the pcap port itself costs (librte_net_pcap and
 libpcap: reading the file, writing the tx capture) and the --record writer: the
 inclusive cost of every call from outside those into them.
