@@ -1533,7 +1533,7 @@ stream_take(struct pe_worker *w, struct pe_conn *c, enum pe_side side, struct pe
 		}
 		return;
 	}
-	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4 ||
+	if (pe_pool_avail(w) < pe_eng.pool->size / 4 ||
 			d->pend.bytes + d->ooo.bytes + seg->payload_len > 2 * limit ||
 			d->pend.n + d->ooo.n >= PE_HOLD_MAX_SEGS + 2 * limit / 1024) {
 		PE_CNT_INC(&w->cnt, drop_stream_full);
@@ -1618,7 +1618,7 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 	const uint32_t max = pe_eng.cfg.inspect.max_message_bytes;
 
 	for (;;) {
-		uint32_t avail = d->in_nxt - d->in_done, out_a = d->out_nxt;
+		uint32_t avail = d->in_nxt - d->in_done, out_a = d->out_nxt, need;
 		struct pe_inspect_result r = { .pool = -1 };
 		struct pe_inspect_msg msg;
 		const uint8_t *p;
@@ -1678,13 +1678,15 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		 * message is inspected once, so its output must not fail after.
 		 * Without it, wait: the next segment or the timer tries again.
 		 */
-		if (rte_mempool_avail_count(pe_eng.pool) <
-				stream_segs_max(d->msg_len, stream_mss(c, other(side))) + PE_BURST) {
+		need = stream_segs_max(d->msg_len, stream_mss(c, other(side))) + PE_BURST;
+		if (pe_pool_avail(w) < need) {
 			PE_CNT_INC(&w->cnt, drop_nombuf);
 			/* a complete message waiting for mbufs: the timer tries again */
 			d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 			break;
 		}
+		/* reserved: the next message of this burst sees the pool without them */
+		w->pool_avail -= need - PE_BURST;
 
 		msg = (struct pe_inspect_msg){
 			.data = pend_view(d, d->in_done, d->msg_len, w->msg_buf),
@@ -2064,7 +2066,7 @@ hold(struct pe_worker *w, struct pe_conn *c, struct pe_tcp_seg *seg, bool first)
 	uint32_t end = seg->seq + pe_tcp_seg_len(seg);
 	struct rte_mbuf *m;
 
-	if (rte_mempool_avail_count(pe_eng.pool) < pe_eng.pool->size / 4) {
+	if (pe_pool_avail(w) < pe_eng.pool->size / 4) {
 		PE_CNT_INC(&w->cnt, drop_hold_pool);
 		return false;
 	}
