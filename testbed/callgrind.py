@@ -362,9 +362,9 @@ def check(c, counters, out, config):
         problems.append(f"counters that must stay 0: {bad}")
     if counters.get("rx_packets", 0) != len(c.pkts):
         problems.append(f"rx_packets {counters.get('rx_packets')}, input {len(c.pkts)} frames")
-    # FINs are checked on the output: the inspected (stream) path sends its own FIN and
-    # does not count fin_relayed_c2b
-    for key in ("conn_created", "conn_freed", "backend_connected", "state_time_wait"):
+    # FINs are checked on the output below, and counted both ways
+    for key in ("conn_created", "conn_freed", "backend_connected", "state_time_wait",
+                "fin_relayed_c2b", "fin_relayed_b2c"):
         if counters.get(key, 0) != n:
             problems.append(f"{key} {counters.get(key, 0)}, want {n}")
     rsts = [p for p in out if TCP in p and "R" in str(p[TCP].flags)]

@@ -1230,6 +1230,13 @@ stream_emit(struct pe_worker *w, struct pe_conn *c, enum pe_side s, const uint8_
 		d->out_nxt += k + ((h->flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
 		pe_hold_append(&d->out, ms[i], k, d->out_nxt);
 	}
+	if (fin && !d->fin_sent) {
+		/* the sender's FIN, passed on as the engine's own segment */
+		if (s == PE_SIDE_CLIENT)
+			PE_CNT_INC(&w->cnt, fin_relayed_c2b);
+		else
+			PE_CNT_INC(&w->cnt, fin_relayed_b2c);
+	}
 	if (fin)
 		d->fin_sent = 1;
 	stream_push(w, c, s);
