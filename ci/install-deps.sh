@@ -11,6 +11,8 @@ PKGS=(
 	iproute2 iputils-ping procps
 	slapd ldap-utils tcpdump
 	python3 python3-pytest python3-scapy python3-ldap3
+	# benchmark: instruction counts (testbed/callgrind.py)
+	valgrind
 	# reference LDAP dissector for pytest/test_ber_tshark.py
 	tshark
 	# the side-by-side comparison of issue 7 (testbed/haproxy.py)
