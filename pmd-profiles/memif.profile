@@ -1,0 +1,12 @@
+# PMD profile "memif": one net_memif port, client role, whose server is the
+# load generator (build/pe_loadgen, testbed/loadgen.py) on the unix socket
+# ${PE_MEMIF_SOCKET}; start the generator first (memif clients connect once, at
+# port start). Shared memory is memfd, so no hugepages are needed. The
+# number of queues is the engine's engine.workers; the generator must run as
+# many (--queues), and engine.peer_rss = true since memif has no RSS.
+# One EAL argument per line; the engine appends them to its EAL arguments.
+--no-huge
+-m
+512
+--no-pci
+--vdev=net_memif0,role=client,socket=${PE_MEMIF_SOCKET},socket-abstract=no
