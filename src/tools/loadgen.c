@@ -887,6 +887,7 @@ client_input(struct seg *sg, uint32_t host)
 	uint32_t off, slot;
 	struct sess *s;
 	uint16_t skip;
+	bool had_fin;
 	int n;
 
 	if (sg->dport < CLIENT_PORT_BASE) {
@@ -939,9 +940,12 @@ client_input(struct seg *sg, uint32_t host)
 		if (s->c.fin_sent && sg->ack == s->c.snd_nxt)
 			s->c.fin_acked = 1;
 	}
+	had_fin = s->c.fin_rcvd;
 	n = take_in_order(&s->c, sg, &skip);
 	if (n < 0)
 		goto check_done;
+	if (n > 0)
+		ack_later(&s->c);   /* unless the next request carries it */
 	/* verify the response bytes, one message at a time */
 	{
 		const uint8_t *p = sg->data + skip;
@@ -978,10 +982,8 @@ client_input(struct seg *sg, uint32_t host)
 				}
 			}
 		}
-		if (n > 0)
-			ack_later(&s->c);
 	}
-	if (s->c.fin_rcvd) {
+	if (s->c.fin_rcvd && !had_fin) {
 		if (s->cstate != C_FIN_WAIT) {
 			sess_fail(s, &g.mismatches);    /* FIN before the last response */
 			return;
@@ -1135,6 +1137,7 @@ server_input(struct seg *sg, uint32_t be)
 		const uint8_t *p = sg->data + skip;
 		uint32_t left = (uint32_t)n;
 
+		ack_later(&v->t);   /* unless the response carries it */
 		if (s == NULL) {
 			int32_t slot = v->req == 0 && v->req_off == 0 ? srv_identify(v, p, left) : -1;
 
@@ -1177,7 +1180,6 @@ server_input(struct seg *sg, uint32_t be)
 				v->req_off = 0;
 			}
 		}
-		ack_later(&v->t);
 	}
 	if (n >= 0 && v->t.fin_rcvd && !v->t.fin_sent) {
 		if (s == NULL || !v->got_unbind) {
