@@ -76,6 +76,7 @@
 #include "net/rss.h"
 
 #define BURST 32
+#define RX_ROUNDS 8               /* rx bursts per queue per loop, at most */
 #define NB_MBUF 16383
 #define MBUF_CACHE 256
 #define MAX_QUEUES 16
@@ -1558,18 +1559,23 @@ main(int argc, char **argv)
 	while (!finished) {
 		now = rte_rdtsc();
 		g.now_ms = (uint32_t)((now - g.t0) / g.tsc_per_ms);
+		/* drain first (a few bursts per queue): the engine drops what its ring cannot hold */
 		for (q = 0; q < g.nq; q++) {
-			uint16_t k = rte_eth_rx_burst(g.port, q, pkts, BURST);
+			unsigned int round = 0;
+			uint16_t k;
 
-			for (i = 0; i < k; i++) {
-				if (i + 1 < k)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-				frame_input(pkts[i], q);
-			}
-			if (k > 0)
-				rte_pktmbuf_free_bulk(pkts, k);
+			do {
+				k = rte_eth_rx_burst(g.port, q, pkts, BURST);
+				for (i = 0; i < k; i++) {
+					if (i + 1 < k)
+						rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+					frame_input(pkts[i], q);
+				}
+				if (k > 0)
+					rte_pktmbuf_free_bulk(pkts, k);
+				ack_flush();
+			} while (k == BURST && ++round < RX_ROUNDS);
 		}
-		ack_flush();
 		if (running) {
 			unsigned int burst = 0;
 
