@@ -25,9 +25,12 @@
  * Every byte is checked: the server side compares each request byte with
  * what the client of that session sent (the backend connection is matched
  * to the session by the bind DN, uid=u<session id>), the client side each
- * response byte with what the server side answers for that session. A
- * mismatch, an unexpected RST, an acknowledgment beyond what was sent or a
- * timeout fails the session.
+ * response byte with what the server side answered for that session (each
+ * side keeps a copy of the message it sent last; messages are built from
+ * the session id and operation number, so every session's bytes differ).
+ * A mismatch, an unexpected RST, an acknowledgment beyond what was sent, a
+ * bad checksum or a timeout fails the session; the generator does not
+ * retransmit, so a frame dropped anywhere fails its session too.
  *
  * The port has no RSS: this process plays the NIC. It sends each IPv4/TCP
  * frame on the queue the engine's RSS would pick (src/net/rss.h: Toeplitz
@@ -84,6 +87,7 @@
 #define PEER_RETA 128             /* the RETA the engine expects a peer to emulate */
 #define ID_MAP_BITS 20            /* session id -> slot map */
 #define MSG_MAX 1024              /* longest LDAP message built */
+#define STASH_MAX 320             /* longest message kept for verification (ids up to 20 digits) */
 #define CLIENT_HOSTS 254          /* 198.18.1.1 .. 198.18.1.254 */
 #define CLIENT_PORT_BASE 1024u
 #define CLIENT_PORT_SPAN 64512u   /* 1024 .. 65535 */
@@ -130,6 +134,14 @@ struct sess {
 	uint8_t cstate;
 	uint8_t server_done;
 	uint8_t backend;            /* expected backend (--check-route) */
+	/*
+	 * What each side last sent, as the other side must receive it: one
+	 * message per direction is in flight at a time (a request is sent when
+	 * the previous response is complete, a response when its request is).
+	 */
+	uint16_t req_len, rsp_len;
+	uint8_t req_stash[STASH_MAX];
+	uint8_t rsp_stash[STASH_MAX];
 };
 
 struct srv {
@@ -143,13 +155,6 @@ struct srv {
 	uint8_t got_unbind;
 };
 
-struct msgbuf {
-	uint64_t id;
-	uint32_t idx;
-	uint8_t valid;
-	uint16_t len;
-	uint8_t b[MSG_MAX];
-};
 
 struct txq {
 	uint16_t n;
@@ -189,12 +194,11 @@ static struct {
 	struct txq txq[MAX_QUEUES];
 	struct tcb *ackq[BURST * MAX_QUEUES * 4];
 	uint32_t n_ackq;
-	struct msgbuf exp_req, exp_rsp;
 
 	/* counters */
 	uint64_t started, active, ok, failed_sessions;
 	uint64_t mismatches, bytes_verified, timeouts, rst_rx, unmatched, route_errors;
-	uint64_t bad_ack, bad_csum, out_of_order, dup_rx, stray, tx_backlog_drop, nombuf;
+	uint64_t bad_ack, bad_csum, out_of_order, dup_rx, stray, tx_backlog_drop, nombuf, stash_overflow;
 	uint64_t frames_tx, frames_rx, arp_tx, arp_rx, queue_mismatch;
 	uint64_t rxq_frames[MAX_QUEUES], txq_frames[MAX_QUEUES];
 } g;
@@ -442,41 +446,6 @@ static bool
 wrong_session(uint64_t id)
 {
 	return g.wrong_every != 0 && id % g.wrong_every == 0;
-}
-
-/* What the server side must receive as request @r of session @id (cached). */
-static const struct msgbuf *
-expected_request(uint64_t id, uint32_t r)
-{
-	struct msgbuf *m = &g.exp_req;
-
-	if (!m->valid || m->id != id || m->idx != r) {
-		m->len = build_request(m->b, id, r);
-		if (r == 0 && g.wrong_server && wrong_session(id))
-			m->b[m->len - 1] ^= 0x01;   /* deliberately wrong: last password byte */
-		m->id = id;
-		m->idx = r;
-		m->valid = 1;
-	}
-	return m;
-}
-
-/* What the client side must receive as response @r of session @id (cached). */
-static const struct msgbuf *
-expected_response(uint64_t id, uint32_t r)
-{
-	struct msgbuf *m = &g.exp_rsp;
-	uint16_t split;
-
-	if (!m->valid || m->id != id || m->idx != r) {
-		m->len = build_response(m->b, id, r, &split);
-		if (r == 1 && !g.wrong_server && wrong_session(id))
-			m->b[split - 1] ^= 0x01;    /* deliberately wrong: last byte of the entry */
-		m->id = id;
-		m->idx = r;
-		m->valid = 1;
-	}
-	return m;
 }
 
 /* ---- frames ----------------------------------------------------------------- */
@@ -844,6 +813,14 @@ client_send_request(struct sess *s, uint32_t r)
 	uint16_t n = build_request(buf, s->id, r);
 
 	tcp_send(&s->c, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, buf, n);
+	if (unlikely(n > STASH_MAX)) {
+		g.stash_overflow++;
+		n = 0;   /* nothing to compare with: the session fails on the first byte */
+	}
+	memcpy(s->req_stash, buf, n);
+	s->req_len = n;
+	if (n > 0 && r == 0 && g.wrong_server && wrong_session(s->id))
+		s->req_stash[n - 1] ^= 0x01;   /* deliberately wrong: last password byte */
 }
 
 static void
@@ -861,6 +838,8 @@ sess_start(void)
 	s->deadline = rte_rdtsc() + (uint64_t)g.sess_timeout_ms * g.tsc_per_ms;
 	s->rsp = 0;
 	s->rsp_off = 0;
+	s->req_len = 0;
+	s->rsp_len = 0;
 	s->srv = -1;
 	s->server_done = 0;
 	s->backend = is_admin(id) ? 1 : 0;
@@ -953,17 +932,15 @@ client_input(struct seg *sg, uint32_t host)
 		uint32_t left = (uint32_t)n;
 
 		while (left > 0) {
-			const struct msgbuf *e;
 			uint32_t k;
 
-			if (s->cstate != C_ESTAB || s->rsp > g.ops) {
-				/* bytes after the last response: nothing may come */
+			if (s->cstate != C_ESTAB || s->rsp > g.ops || s->rsp_off >= s->rsp_len) {
+				/* bytes the server side has not sent (yet), or after the last response */
 				sess_fail(s, &g.mismatches);
 				return;
 			}
-			e = expected_response(s->id, s->rsp);
-			k = RTE_MIN(left, (uint32_t)(e->len - s->rsp_off));
-			if (memcmp(p, e->b + s->rsp_off, k) != 0) {
+			k = RTE_MIN(left, (uint32_t)(s->rsp_len - s->rsp_off));
+			if (memcmp(p, s->rsp_stash + s->rsp_off, k) != 0) {
 				sess_fail(s, &g.mismatches);
 				return;
 			}
@@ -971,9 +948,10 @@ client_input(struct seg *sg, uint32_t host)
 			s->rsp_off += k;
 			p += k;
 			left -= k;
-			if (s->rsp_off == e->len) {
+			if (s->rsp_off == s->rsp_len) {
 				s->rsp++;
 				s->rsp_off = 0;
+				s->rsp_len = 0;
 				if (s->rsp <= g.ops) {
 					client_send_request(s, s->rsp);
 				} else {
@@ -1049,10 +1027,20 @@ srv_identify(struct srv *v, const uint8_t *p, uint32_t n)
 }
 
 static void
-srv_respond(struct srv *v, uint32_t r)
+srv_respond(struct srv *v, struct sess *s, uint32_t r)
 {
 	uint8_t buf[MSG_MAX];
 	uint16_t split, n = build_response(buf, v->sess_id, r, &split);
+
+	if (unlikely(n > STASH_MAX)) {
+		g.stash_overflow++;
+		s->rsp_len = 0;
+	} else {
+		memcpy(s->rsp_stash, buf, n);
+		s->rsp_len = n;
+		if (r == 1 && !g.wrong_server && wrong_session(s->id))
+			s->rsp_stash[split - 1] ^= 0x01;    /* deliberately wrong: last byte of the entry */
+	}
 
 	if (split != 0 && (r & 1) == 0) {
 		/* even searches: entry and done in two segments */
@@ -1155,16 +1143,15 @@ server_input(struct seg *sg, uint32_t be)
 			}
 		}
 		while (left > 0) {
-			const struct msgbuf *e;
 			uint32_t k;
 
-			if (v->got_unbind) {
-				sess_fail(s, &g.mismatches);   /* bytes after the unbind */
+			if (v->got_unbind || v->req_off >= s->req_len) {
+				/* bytes after the unbind, or more than the client has sent */
+				sess_fail(s, &g.mismatches);
 				return;
 			}
-			e = expected_request(v->sess_id, v->req);
-			k = RTE_MIN(left, (uint32_t)(e->len - v->req_off));
-			if (memcmp(p, e->b + v->req_off, k) != 0) {
+			k = RTE_MIN(left, (uint32_t)(s->req_len - v->req_off));
+			if (memcmp(p, s->req_stash + v->req_off, k) != 0) {
 				sess_fail(s, &g.mismatches);
 				return;
 			}
@@ -1172,9 +1159,9 @@ server_input(struct seg *sg, uint32_t be)
 			v->req_off += k;
 			p += k;
 			left -= k;
-			if (v->req_off == e->len) {
+			if (v->req_off == s->req_len) {
 				if (v->req <= g.ops)
-					srv_respond(v, v->req);
+					srv_respond(v, s, v->req);
 				else
 					v->got_unbind = 1;
 				v->req++;
@@ -1509,7 +1496,7 @@ report(double elapsed, bool link_up)
 			", \"route_errors\": %" PRIu64 ", \"bad_ack\": %" PRIu64 ", \"bad_csum\": %" PRIu64
 			", \"out_of_order\": %" PRIu64 ", \"dup_rx\": %" PRIu64 ", \"stray\": %" PRIu64
 			", \"queue_mismatch\": %" PRIu64 ", \"tx_backlog_drop\": %" PRIu64
-			", \"nombuf\": %" PRIu64 ", \"arp_tx\": %" PRIu64 ", \"arp_rx\": %" PRIu64
+			", \"nombuf\": %" PRIu64 ", \"stash_overflow\": %" PRIu64 ", \"arp_tx\": %" PRIu64 ", \"arp_rx\": %" PRIu64
 			", \"queues\": %u, \"ops\": %u, \"concurrency\": %u, \"link_up\": %s"
 			", \"tsc_hz\": %" PRIu64,
 			g.sessions, g.ok, failed, g.started, g.started - g.ok - g.failed_sessions,
@@ -1517,6 +1504,7 @@ report(double elapsed, bool link_up)
 			elapsed > 0 ? (double)g.ok / elapsed : 0.0, g.frames_tx, g.frames_rx,
 			g.timeouts, g.rst_rx, g.unmatched, g.route_errors, g.bad_ack, g.bad_csum,
 			g.out_of_order, g.dup_rx, g.stray, g.queue_mismatch, g.tx_backlog_drop, g.nombuf,
+			g.stash_overflow,
 			g.arp_tx, g.arp_rx, g.nq, g.ops, g.conc, link_up ? "true" : "false", g.hz);
 	printf(", \"rx_per_queue\": [");
 	for (q = 0; q < g.nq; q++)
