@@ -1,15 +1,15 @@
 """Start, wait for and stop the proxyengine binary on the testbed.
 
 Command (from the repo root):
-  [ip netns exec NETNS] $PE_BINARY --file-prefix=PREFIX -l 0 $PE_EAL_ARGS -- \
-      --profile PROFILE --config CONFIG $PE_ARGS
+  [ip netns exec NETNS] $PE_BINARY --file-prefix=PREFIX -l LCORES $PE_EAL_ARGS -- \
+      --profile PROFILE --config CONFIG EXTRA_ARGS $PE_ARGS
 Defaults: PE_BINARY=build/proxyengine, PROFILE=$PE_PROFILE or pmd-profiles/tap.profile,
-CONFIG=$PE_CONFIG or testbed/proxyengine.conf, PREFIX=pe-testbed, no netns,
-PE_EAL_ARGS/PE_ARGS empty (shell-split).
+CONFIG=$PE_CONFIG or testbed/proxyengine.conf, PREFIX=pe-testbed, LCORES=0, no netns,
+no EXTRA_ARGS, PE_EAL_ARGS/PE_ARGS empty (shell-split).
 stdout+stderr go to the log file (LOG_PATH by default). Ready = the telemetry
 socket accepts a connection and answers /pe/info (registered after the port
-started), and the tap exists; then, for the testbed's engine, the tap is joined
-to the bridge (topo.attach_tap).
+started), and the tap exists (unless wait_tap=False); then, for the testbed's
+engine, the tap is joined to the bridge (topo.attach_tap).
 
 virtio profile (one with a net_virtio_user vdev, e.g. pmd-profiles/virtio.profile):
 the testbed's engine starts build/vhost_bridge on the profile's socket before the
@@ -20,6 +20,14 @@ Engine() is the testbed's engine (pe-tap0 on the bridge). Other instances (the
 scenario runner's, testbed/scenario.py) pass their own file prefix, log, config,
 profile, tap name and network namespace, and attach_bridge=False; the env
 overrides PE_CONFIG/PE_PROFILE apply only when config/profile are not given.
+Keyword options for engines off the bridge, e.g. the memif benchmark's
+(testbed/loadgen.py):
+  lcores="0-1"                  EAL -l (one lcore per engine.workers)
+  extra_args=["--busy-poll"]    engine options after the config
+  wait_tap=False                the port has no kernel interface (memif, pcap): ready
+                                once /pe/info answers
+  env={"PE_MEMIF_SOCKET": ...}  added to the engine's environment (profile ${NAME}s)
+  env_args=False                ignore PE_EAL_ARGS and PE_ARGS (the fixtures' knobs)
 """
 import os
 import shlex
@@ -48,14 +56,15 @@ def default_profile():
     return os.environ.get("PE_PROFILE", "pmd-profiles/tap.profile")
 
 
-def command(file_prefix=FILE_PREFIX, config=None, profile=None, netns=None):
-    """The full argv used to start an engine (env overrides applied)."""
+def command(file_prefix=FILE_PREFIX, config=None, profile=None, netns=None, *, lcores="0",
+            extra_args=(), env_args=True):
+    """The full argv used to start an engine (env overrides applied unless env_args=False)."""
     profile = profile or default_profile()
     config = config or default_config()
-    argv = ([binary(), f"--file-prefix={file_prefix}", "-l", "0"]
-            + shlex.split(os.environ.get("PE_EAL_ARGS", ""))
-            + ["--", "--profile", profile, "--config", config]
-            + shlex.split(os.environ.get("PE_ARGS", "")))
+    eal_env = shlex.split(os.environ.get("PE_EAL_ARGS", "")) if env_args else []
+    args_env = shlex.split(os.environ.get("PE_ARGS", "")) if env_args else []
+    argv = ([binary(), f"--file-prefix={file_prefix}", "-l", str(lcores)] + eal_env
+            + ["--", "--profile", profile, "--config", config] + list(extra_args) + args_env)
     return ["ip", "netns", "exec", netns] + argv if netns else argv
 
 
@@ -76,7 +85,8 @@ class Engine:
     engine, its tap is on the bridge)."""
 
     def __init__(self, pid=None, marker=None, *, file_prefix=FILE_PREFIX, log_path=LOG_PATH,
-                 config=None, profile=None, tap=topo.TAP, netns=None, attach_bridge=True):
+                 config=None, profile=None, tap=topo.TAP, netns=None, attach_bridge=True,
+                 lcores="0", extra_args=(), wait_tap=True, env=None, env_args=True):
         self.pid = pid
         self.marker = marker or os.path.basename(binary())  # must occur in its cmdline
         self.proc = None
@@ -88,6 +98,11 @@ class Engine:
         self.tap = tap
         self.netns = netns
         self.attach_bridge = attach_bridge
+        self.lcores = lcores
+        self.extra_args = list(extra_args)
+        self.wait_tap = wait_tap
+        self.env = dict(env or {})
+        self.env_args = env_args
         self.socket_path = socket_path(file_prefix)
         # virtio profile, testbed's engine: the vhost-user peer and its tap take pe-tap0's place
         self.vhost = None
@@ -102,7 +117,8 @@ class Engine:
             self.tap = self.uplink
 
     def argv(self):
-        return command(self.file_prefix, self.config, self.profile, self.netns)
+        return command(self.file_prefix, self.config, self.profile, self.netns, lcores=self.lcores,
+                       extra_args=self.extra_args, env_args=self.env_args)
 
     def log_tail(self, lines=40):
         return log_tail(lines, self.log_path)
@@ -122,7 +138,8 @@ class Engine:
         # `ip netns exec` execs the engine, so the child's pid is the engine's own.
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(self.argv(), cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**os.environ, **self.env} if self.env else None)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout=30.0, wait_backends=True):
@@ -130,7 +147,8 @@ class Engine:
         (if wait_backends) /pe/backends reports every backend "up". On failure: stop it,
         raise EngineError with the log tail."""
         try:
-            wait_until(self._ready, timeout, "engine telemetry (/pe/info) and tap link")
+            wait_until(self._ready, timeout, "engine telemetry (/pe/info) and tap link"
+                       if self.wait_tap else "engine telemetry (/pe/info)")
             if self.vhost is not None:
                 self.vhost.attach()
             elif self.uplink is not None:
@@ -153,6 +171,8 @@ class Engine:
                               f"{self.log_tail()}") from exc
 
     def _tap_exists(self):
+        if not self.wait_tap:
+            return True
         if self.netns is None:
             return topo.link_exists(self.tap)
         return run(["ip", "link", "show", "dev", self.tap], ns=self.netns, check=False,
@@ -176,9 +196,13 @@ class Engine:
         """A connected Telemetry client for this engine (use as a context manager)."""
         return Telemetry(self.socket_path).connect(timeout=timeout)
 
-    def backends(self):
+    def query(self, cmd):
+        """One telemetry command's answer (e.g. "/pe/stats")."""
         with self.telemetry() as tel:
-            return tel.query("/pe/backends")
+            return tel.query(cmd)
+
+    def backends(self):
+        return self.query("/pe/backends")
 
     def alive(self):
         return self.pid is not None and pid_alive(self.pid)

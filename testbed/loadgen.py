@@ -48,7 +48,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from .engine import REPO_ROOT, Engine, EngineError
 from .netns import pid_alive, terminate, wait_until
@@ -75,29 +74,6 @@ def _tail(path, lines=30):
             return "".join(f.readlines()[-lines:])
     except FileNotFoundError:
         return f"(no {path})"
-
-
-class MemifEngine(Engine):
-    """The engine on the memif profile: no tap to wait for, its own lcores and options."""
-
-    def __init__(self, config, file_prefix, lcores, busy_poll=True, log_path=ENGINE_LOG):
-        super().__init__(file_prefix=file_prefix, log_path=log_path, config=config,
-                         profile=MEMIF_PROFILE, attach_bridge=False)
-        self.lcores = lcores
-        self.busy_poll = busy_poll
-
-    def argv(self):
-        from .engine import binary
-        return ([binary(), f"--file-prefix={self.file_prefix}", "-l", self.lcores, "--",
-                 "--profile", self.profile, "--config", self.config]
-                + (["--busy-poll"] if self.busy_poll else []))
-
-    def _tap_exists(self):
-        return True  # memif: the port is up once /pe/info answers
-
-    def query(self, cmd):
-        with self.telemetry() as tel:
-            return tel.query(cmd)
 
 
 def is_ldap_config(path):
@@ -185,16 +161,13 @@ def run(config="testbed/bench-l4.conf", sessions=1000, concurrency=16, ops=1, wo
             raise LoadgenError(f"generator exited early (rc {gen.returncode})\n--- {GEN_LOG} ---\n"
                                f"{_tail(GEN_LOG)}")
 
-        engine = MemifEngine(cfg, eng_prefix, lcores, busy_poll=busy_poll)
-        old = os.environ.get("PE_MEMIF_SOCKET")
-        os.environ["PE_MEMIF_SOCKET"] = sock
-        try:
-            engine.spawn()
-        finally:
-            if old is None:
-                del os.environ["PE_MEMIF_SOCKET"]
-            else:
-                os.environ["PE_MEMIF_SOCKET"] = old
+        # no tap to wait for (ready once /pe/info answers); the fixtures' PE_EAL_ARGS/PE_ARGS
+        # do not apply to this engine
+        engine = Engine(file_prefix=eng_prefix, log_path=ENGINE_LOG, config=cfg,
+                        profile=MEMIF_PROFILE, attach_bridge=False, lcores=lcores,
+                        extra_args=["--busy-poll"] if busy_poll else [], wait_tap=False,
+                        env={"PE_MEMIF_SOCKET": sock}, env_args=False)
+        engine.spawn()
         try:
             engine.wait_ready(ready_timeout, wait_backends=True)
         except EngineError as exc:
