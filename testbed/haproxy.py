@@ -27,8 +27,8 @@ compare(tb, sessions=2000, concurrency=32, warmup=None, engine_first=False) -> d
               loop accounts every cycle to one of the two); /proc/cpuinfo "cpu MHz" is
               reported beside it. `tsc_hz_source` says which was used.
   Each phase waits (bounded) until the proxy holds no connection before its closing reading.
-  During compare() the client netns's ephemeral port range is 1024-65000 (restored after;
-  see _client_port_range).
+  The client netns's ephemeral ports are 1024-65000, set by the topology (topo.py says why);
+  HAProxy's netns gets the same range.
   Returns per_session figures, haproxy_cpu_ratio = haproxy_cpu_s_per_session /
   engine_busy_s_per_session (the issue's ratio), haproxy_cpu_ratio_proc (over the engine's
   utime+stime) and haproxy_cpu_ratio_sched (schedstat of both processes: on-CPU time, while
@@ -64,7 +64,6 @@ PORT = 389
 PY = "/usr/bin/python3"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-CLIENT_PORT_RANGE = "1024 65000"  # client netns, during compare() (see _client_port_range)
 
 PEOPLE_SUFFIX = f"ou=people,{slapd.SUFFIX}"
 ADMINS_SUFFIX = f"ou=admins,{slapd.SUFFIX}"
@@ -218,10 +217,9 @@ class HAProxy:
                                             admins=ADMINS_SUFFIX, people=PEOPLE_SUFFIX,
                                             be1=topo.backend_ip("be1"), be2=topo.backend_ip("be2")))
             run([HAPROXY, "-c", "-q", "-f", self.conf], timeout=10)
-            topo._add_host(NETNS, VETH, ADDR)  # the testbed's own recipe for a host on the bridge
             # The benchmark may open more connections to the backends within TIME_WAIT (60 s)
             # than the default ephemeral range holds; this netns is ours alone.
-            run(["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65000"], ns=NETNS)
+            topo.add_host(NETNS, VETH, ADDR, port_range=topo.CLIENT_PORT_RANGE)
             log = open(os.path.join(self.dir, "haproxy.log"), "wb")
             # `ip netns exec` execs haproxy, so the child's pid is haproxy's own; -db: foreground.
             self.proc = subprocess.Popen(["ip", "netns", "exec", NETNS, HAPROXY, "-db", "-f", self.conf],
@@ -396,20 +394,6 @@ def _tsc_hz(info, st, wall_s):
     raise HAProxyError("cannot tell the TSC frequency")
 
 
-def _client_port_range(value):
-    """Set net.ipv4.ip_local_port_range in the client netns (per-netns sysctl); return the old value.
-
-    The client closes first, so every session leaves a TIME_WAIT socket (60 s) on its side.
-    With the default range (32768-60999), once the TIME_WAITs toward one destination outnumber
-    the even ports (connect() scans those first), each connect() walks the whole range: the
-    client's kernel time grows with the session count and it slows the workload down (seen
-    from about 14 k sessions on). 1024-65000 keeps 20 k sessions per destination clear of it.
-    """
-    old = run(["sysctl", "-n", "net.ipv4.ip_local_port_range"], ns=topo.CLIENT_NS).stdout.split()
-    run(["sysctl", "-q", "-w", f"net.ipv4.ip_local_port_range={value}"], ns=topo.CLIENT_NS)
-    return " ".join(old)
-
-
 def compare(tb, sessions=2000, concurrency=32, warmup=None, engine_first=False):
     """The side-by-side measurement (module doc). Returns the result dict."""
     bed = getattr(tb, "bed", None) or tb
@@ -424,7 +408,6 @@ def compare(tb, sessions=2000, concurrency=32, warmup=None, engine_first=False):
     with open(conf, "w") as f:
         f.write(engine_conf_text())
     restarted = False
-    prev_range = _client_port_range(CLIENT_PORT_RANGE)
     try:
         with HAProxy() as hp:
             tb.restart_engine(conf)
@@ -445,7 +428,6 @@ def compare(tb, sessions=2000, concurrency=32, warmup=None, engine_first=False):
                 tb.restart_engine(prev_config)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            _client_port_range(prev_range)
 
     hz, hz_source, mhz = _tsc_hz(eres["info"], eres["stats"], eres["wall_s"])
     h_n, e_n = max(hres["ok"], 1), max(eres["ok"], 1)

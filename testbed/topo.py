@@ -23,10 +23,19 @@
 - IPv6 is disabled (sysctl disable_ipv6) on pe-br0, on every veth, inside each
   netns and on pe-tap0, so nothing but our IPv4 traffic is on the wire.
 - The client reaches the VIP and, for comparison tests, the backends directly.
+- The client's ephemeral ports are 1024-65000 (CLIENT_PORT_RANGE, a per-netns
+  sysctl), not Linux's 32768-60999: the client closes first, so each session
+  leaves a TIME_WAIT socket (60 s) on its side, and once those toward one
+  destination outnumber the even ports of the range (connect() tries those
+  first) every connect() walks the whole range; the client's kernel time then
+  grows with the session count and it, not the proxy, sets the pace (seen from
+  about 14 k sessions on in testbed/haproxy.py's comparison). 1024-65000 keeps
+  20 k sessions per destination clear of it.
 - Only addresses in 198.18.0.0/24 are used, and only inside these namespaces.
 
 up() builds the bridge, namespaces and veths (after down() removed leftovers of
-a crashed run); attach_tap() joins the engine's tap to the bridge once it exists;
+a crashed run); add_host() is its recipe for one host (netns, veth on the bridge,
+address), also used for hosts of other tools (testbed/haproxy.py); attach_tap() joins the engine's tap to the bridge once it exists;
 down() removes everything above by name and never touches other interfaces.
 """
 import os
@@ -49,6 +58,7 @@ HOSTS = {
 }
 CLIENT_NS = "pe-client"
 CLIENT_IP = HOSTS[CLIENT_NS][1]
+CLIENT_PORT_RANGE = "1024 65000"  # net.ipv4.ip_local_port_range in CLIENT_NS (see above)
 NS_IFNAME = "eth0"
 # backend name (as in testbed/proxyengine.conf) -> netns
 BACKEND_NS = {"be1": "pe-be1", "be2": "pe-be2"}
@@ -73,8 +83,14 @@ def _disable_ipv6_root(ifname):
         f.write("1")
 
 
-def _add_host(ns, veth, addr):
+def add_host(ns, veth, addr, port_range=None):
+    """Create netns `ns` with IPv6 off, its interface eth0 at `addr`/24 (and lo) up, joined to
+    the bridge by the veth `veth` (root side). `port_range` ("LOW HIGH"): the netns's
+    net.ipv4.ip_local_port_range (Linux's default otherwise). The bridge must exist; down()
+    does not know this host unless it is in HOSTS: the caller removes it (netns del)."""
     run(["ip", "netns", "add", ns])
+    if port_range is not None:
+        run(["sysctl", "-q", "-w", f"net.ipv4.ip_local_port_range={port_range}"], ns=ns)
     # Before the veth exists, so its netns side inherits "default".
     run(["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
          "net.ipv6.conf.default.disable_ipv6=1"], ns=ns)
@@ -94,7 +110,7 @@ def up():
         _disable_ipv6_root(BRIDGE)
         run(["ip", "link", "set", BRIDGE, "up"])
         for ns, (veth, addr) in HOSTS.items():
-            _add_host(ns, veth, addr)
+            add_host(ns, veth, addr, CLIENT_PORT_RANGE if ns == CLIENT_NS else None)
     except BaseException:
         down()
         raise
