@@ -412,7 +412,7 @@ send_backend_syn(struct pe_worker *w, struct pe_conn *c)
 static uint16_t
 opts_sum(const uint8_t *opts, size_t len)
 {
-	return pe_csum_fold(__rte_raw_cksum(opts, len, 0));
+	return pe_csum_fold(pe_csum_raw(opts, len, 0));
 }
 
 /*
@@ -434,10 +434,11 @@ ecr_toward_backend(const struct pe_conn *c, uint32_t ecr)
  * Translate the options of a segment from @from in place: timestamps moved
  * into the receiver's view of its peer's clock, SACK blocks into the
  * receiver's sequence space; options the receiver did not negotiate are
- * replaced by NOPs. Returns the updated TCP checksum.
+ * replaced by NOPs. Returns @acc with the checksum difference added
+ * (pe_csum_diff16()).
  */
-static uint16_t
-relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t ck)
+static uint32_t
+relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint32_t acc)
 {
 	enum pe_side to = other(from);
 	struct pe_tcp_opts *o = &sc->o;
@@ -446,7 +447,21 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 	uint16_t before;
 
 	if (!o->has_ts && o->sack_off == PE_TCPOPT_ABSENT)
-		return ck;
+		return acc;
+	/*
+	 * The common case, timestamps kept and no SACK blocks: the two values'
+	 * own difference, where they sit on 16-bit words (the options start at
+	 * offset 20; Linux puts TS after two NOPs).
+	 */
+	if (o->sack_off == PE_TCPOPT_ABSENT && ts_on(c, to) && (o->ts_off & 1) == 0) {
+		uint32_t val = from == PE_SIDE_CLIENT ? o->ts_val : o->ts_val + c->d_ts;
+		uint32_t ecr = from == PE_SIDE_CLIENT ? ecr_toward_backend(c, o->ts_ecr) : o->ts_ecr;
+
+		acc = pe_csum_diff32(acc, rte_cpu_to_be_32(o->ts_val), rte_cpu_to_be_32(val));
+		acc = pe_csum_diff32(acc, rte_cpu_to_be_32(o->ts_ecr), rte_cpu_to_be_32(ecr));
+		pe_tcp_opt_set_ts(opts, o, val, ecr);
+		return acc;
+	}
 	before = opts_sum(opts, len);
 	if (o->has_ts) {
 		if (!ts_on(c, to))
@@ -470,7 +485,7 @@ relay_options(struct pe_conn *c, enum pe_side from, struct seg_ctx *sc, uint16_t
 		else
 			pe_tcp_opt_sack_shift(opts, o, c->d_c2b);
 	}
-	return pe_csum_replace16(ck, before, opts_sum(opts, len));
+	return pe_csum_diff16(acc, before, opts_sum(opts, len));
 }
 
 /* Learn from a segment of @from what its peer may send next (ACK, window, timestamp). */
@@ -696,28 +711,31 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	const struct pe_conn_key *k = &c->key[to];
 	struct rte_ipv4_hdr *ip = seg->ip;
 	struct rte_tcp_hdr *tcp = seg->tcp;
-	uint16_t ck = tcp->cksum, win;
-	uint32_t v;
+	uint32_t v, addr, acc;
+	uint16_t win;
 
 	track(w, c, from, sc);
 
 	rte_ether_addr_copy(&pe_eng.mac, &seg->eth->src_addr);
 	rte_ether_addr_copy(to == PE_SIDE_CLIENT ? &c->c_mac : &c->b_mac, &seg->eth->dst_addr);
 
-	ck = pe_csum_replace32(ck, ip->src_addr, k->laddr);
-	ck = pe_csum_replace32(ck, ip->dst_addr, k->raddr);
+	/*
+	 * Both checksums updated from the changed words (RFC 1624), each once:
+	 * the addresses are in the IPv4 header and the TCP pseudo-header.
+	 */
+	addr = pe_csum_diff32(0, ip->src_addr, k->laddr);
+	addr = pe_csum_diff32(addr, ip->dst_addr, k->raddr);
 	ip->src_addr = k->laddr;
 	ip->dst_addr = k->raddr;
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = pe_csum_apply(ip->hdr_checksum, addr);
 
-	ck = pe_csum_replace16(ck, tcp->src_port, k->lport);
-	ck = pe_csum_replace16(ck, tcp->dst_port, k->rport);
+	acc = pe_csum_diff16(addr, tcp->src_port, k->lport);
+	acc = pe_csum_diff16(acc, tcp->dst_port, k->rport);
 	tcp->src_port = k->lport;
 	tcp->dst_port = k->rport;
 
 	v = rte_cpu_to_be_32(relay_seq(c, from, seg->seq));
-	ck = pe_csum_replace32(ck, tcp->sent_seq, v);
+	acc = pe_csum_diff32(acc, tcp->sent_seq, v);
 	tcp->sent_seq = v;
 	if (seg->flags & RTE_TCP_ACK_FLAG) {
 		uint32_t a = seq_in(c, to, seg->ack);
@@ -726,7 +744,7 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 		if (streamed(c, to) && pe_seq_lt(a, c->dir[to].rcv_nxt))
 			a = c->dir[to].rcv_nxt;
 		v = rte_cpu_to_be_32(a);
-		ck = pe_csum_replace32(ck, tcp->recv_ack, v);
+		acc = pe_csum_diff32(acc, tcp->recv_ack, v);
 		tcp->recv_ack = v;
 	}
 	if (streamed(c, to) && (seg->flags & RTE_TCP_ACK_FLAG))
@@ -734,10 +752,10 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	else
 		win = rte_cpu_to_be_16(pe_tcp_win_rescale(rte_be_to_cpu_16(tcp->rx_win),
 				c->ws_in[from], c->ws_out[to]));
-	ck = pe_csum_replace16(ck, tcp->rx_win, win);
+	acc = pe_csum_diff16(acc, tcp->rx_win, win);
 	tcp->rx_win = win;
 	c->dir[to].win_to = rte_be_to_cpu_16(win);
-	tcp->cksum = relay_options(c, from, sc, ck);
+	tcp->cksum = pe_csum_apply(tcp->cksum, relay_options(c, from, sc, acc));
 	if (from == PE_SIDE_BACKEND && ts_on(c, PE_SIDE_CLIENT) && !sc->o.has_ts &&
 			!(seg->flags & RTE_TCP_RST_FLAG))
 		insert_ts(w, c, seg, &sc->o);
