@@ -706,7 +706,7 @@ pe_cfg_name_bits(const struct pe_cfg_ctx *ctx, const config_setting_t *a, const 
 	const char *unknown, uint64_t *bits)
 {
 	unsigned int i;
-	const char *str;
+	const char *str = NULL;
 	int ret, idx;
 
 	ret = pe_cfg_expect_list(ctx, a);
@@ -890,7 +890,7 @@ pe_cfg_ldap_ops(const struct pe_cfg_ctx *ctx, const config_setting_t *a,
 static int
 pe_cfg_dn(const struct pe_cfg_ctx *ctx, const config_setting_t *s, char *dst)
 {
-	const char *str;
+	const char *str = NULL;
 	int ret;
 
 	ret = pe_cfg_string(ctx, s, PE_DN_MAX, &str);
@@ -913,7 +913,7 @@ pe_cfg_route(const struct pe_cfg_ctx *ctx, const config_setting_t *g,
 	};
 	const config_setting_t *s, *m = NULL;
 	unsigned int i;
-	int ret, pool;
+	int ret, pool = -1;
 
 	ret = pe_cfg_known_keys(ctx, g, keys);
 	if (ret != 0)
