@@ -525,7 +525,7 @@ static void stage_workers_fini(void);
 static int
 stage_workers_init(void)
 {
-	unsigned int lcore = opts.main_lcore;
+	unsigned int lcores[PE_MAX_WORKERS], lcore, n = 0;
 	struct pe_worker *w;
 	uint16_t q;
 	int rc;
@@ -536,9 +536,14 @@ stage_workers_init(void)
 				pe_eng.cfg.workers, rte_lcore_count(), pe_eng.cfg.workers - 1u);
 		return -EINVAL;
 	}
+	/* the main lcore first, then the others in the EAL's order (whichever lcore is main) */
+	lcores[n++] = opts.main_lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n < pe_eng.cfg.workers)
+			lcores[n++] = lcore;
+	}
 	for (q = 0; q < pe_eng.cfg.workers; q++) {
-		if (q > 0)
-			lcore = rte_get_next_lcore(lcore, 1, 0);
+		lcore = lcores[q];
 		if (pe_eng.cfg.workers > 1) {
 			rc = pe_worker_ring_create(q, (int)rte_lcore_to_socket_id(lcore));
 			if (rc < 0) {
@@ -555,6 +560,8 @@ stage_workers_init(void)
 		pe_eng.workers[lcore] = w;
 		pe_eng.n_workers++;
 	}
+	/* what the other workers' mempool caches may hold (flushed at 1.5 times their size) */
+	pe_eng.pool_margin = (pe_eng.cfg.workers - 1u) * (MBUF_CACHE * 3u / 2u);
 	if (pe_eng.cfg.fault.enabled)
 		pe_fault_log_conf(&pe_eng.cfg.fault);
 	return 0;
@@ -616,8 +623,12 @@ launch_workers(void)
 	unsigned int lcore;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (pe_eng.workers[lcore] != NULL)
-			rte_eal_remote_launch(pe_worker_loop, pe_eng.workers[lcore], lcore);
+		if (pe_eng.workers[lcore] != NULL &&
+				rte_eal_remote_launch(pe_worker_loop, pe_eng.workers[lcore], lcore) != 0) {
+			/* an lcore the EAL gave us is busy: nothing polls its queue */
+			PE_LOG(ERR, main, "worker on lcore %u: cannot be launched; stopping", lcore);
+			pe_eng.quit = 1;
+		}
 	}
 }
 
@@ -727,12 +738,40 @@ load_config(void)
  * Everything that needs no DPDK: config and profile. Without --check the
  * first error ends it; with --check both are checked. 0 or -1.
  */
+/* Command-line options the config does not allow. 0 or -1, reported. */
+static int
+check_option_combinations(void)
+{
+	int bad = 0;
+
+	if (pe_eng.deterministic && pe_eng.cfg.workers != 1) {
+		report_error("%s: --deterministic runs one worker: engine.workers is %u",
+				opts.config_path, pe_eng.cfg.workers);
+		bad = 1;
+	}
+	if (pe_eng.deterministic && !pe_eng.cfg.has_cookie_secret) {
+		report_error("%s: --deterministic needs tcp.cookie_secret: nothing may be drawn "
+				"at random", opts.config_path);
+		bad = 1;
+	}
+	if (opts.record_path != NULL && pe_eng.cfg.workers != 1) {
+		report_error("%s: --record writes one file from one worker: engine.workers is %u",
+				opts.config_path, pe_eng.cfg.workers);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
 static int
 load_static(void)
 {
 	int bad = 0;
 
 	if (load_config() < 0) {
+		if (!opts.check)
+			return -1;
+		bad = 1;
+	} else if (check_option_combinations() < 0) {
 		if (!opts.check)
 			return -1;
 		bad = 1;
@@ -1155,18 +1194,6 @@ main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "libsodium: initialisation failed\n");
 		return EXIT_FAILURE;
-	}
-	if (pe_eng.deterministic && pe_eng.cfg.workers != 1) {
-		fprintf(stderr, "%s: --deterministic runs one worker: engine.workers is %u\n",
-				opts.config_path, pe_eng.cfg.workers);
-		free(opts.profile_args);
-		return EXIT_USAGE;
-	}
-	if (pe_eng.deterministic && !pe_eng.cfg.has_cookie_secret) {
-		fprintf(stderr, "%s: --deterministic needs tcp.cookie_secret: nothing may be drawn "
-				"at random\n", opts.config_path);
-		free(opts.profile_args);
-		return EXIT_USAGE;
 	}
 	if (pe_eng.cfg.has_cookie_secret) {
 		memcpy(pe_eng.cookie_secret.master, pe_eng.cfg.cookie_secret,

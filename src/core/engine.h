@@ -49,6 +49,7 @@ struct pe_engine {
 	 * worker received for it (ARP news, ICMP about its connections); by queue.
 	 */
 	const struct pe_rss *rss;
+	unsigned int pool_margin;    /* mbufs other workers' pool caches may hold (pe_pool_reserve) */
 	struct rte_ring *xq[PE_MAX_WORKERS];
 	volatile int quit;           /* set by SIGINT/SIGTERM */
 };

@@ -15,8 +15,39 @@ RTE_LOG_REGISTER_SUFFIX(pe_logtype_port, port, INFO);
 
 /* What RSS hashes on when the engine runs several queues: IPv4 addresses and TCP ports. */
 #define PE_RSS_HF (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP)
-#define PE_PEER_RETA_SIZE 128   /* the RETA a peer doing RSS for us emulates */
 #define PE_RSS_KEY_MAX 64       /* longest device key we pad ours to */
+
+/*
+ * The key and hash types the device uses, read back: a PMD that kept its own
+ * key would send backend replies to other workers than the engine computes.
+ */
+static int
+rss_check_key(uint16_t port_id, const struct rte_eth_dev_info *info)
+{
+	uint8_t key[PE_RSS_KEY_MAX] = { 0 };
+	struct rte_eth_rss_conf rc = { .rss_key = key, .rss_key_len = sizeof(key) };
+	int ret = rte_eth_dev_rss_hash_conf_get(port_id, &rc);
+
+	if (ret == -ENOTSUP) {
+		PE_LOG(WARNING, port, "port %u (%s): RSS key cannot be read back; assuming it is "
+				"the one the engine set", port_id, info->driver_name);
+		return 0;
+	}
+	if (ret < 0) {
+		PE_LOG(ERR, port, "port %u (%s): RSS configuration unreadable: %s", port_id,
+				info->driver_name, strerror(-ret));
+		return ret;
+	}
+	/* an IPv4/TCP hash reads the first 16 bytes (12 of input, 4 of window) */
+	if (memcmp(key, pe_rss_default_key, 16) != 0 ||
+			(rc.rss_hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) == 0) {
+		PE_LOG(ERR, port, "port %u (%s): RSS does not use the engine's key and IPv4/TCP hash "
+				"(rss_hf 0x%" PRIx64 "): backend replies would reach other workers", port_id,
+				info->driver_name, rc.rss_hf);
+		return -ENOTSUP;
+	}
+	return 0;
+}
 
 /*
  * The device's RETA set to entry i -> queue i % nb_queues, or, where it
@@ -89,7 +120,8 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, bool peer_rss, struct rte_me
 		conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	if (nb_queues > 1 && !peer_rss) {
 		/* several workers: the NIC must spread flows, or all land on queue 0 */
-		if ((info.flow_type_rss_offloads & PE_RSS_HF) == 0) {
+		/* addresses alone would put all of a backend's replies on one queue */
+		if ((info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) == 0) {
 			PE_LOG(ERR, port, "port %u (%s): %u queues need RSS on IPv4/TCP, the device "
 					"has none (flow_type_rss_offloads 0x%" PRIx64 ")", port_id,
 					info.driver_name, nb_queues, info.flow_type_rss_offloads);
@@ -139,10 +171,16 @@ pe_port_start(uint16_t port_id, uint16_t nb_queues, bool peer_rss, struct rte_me
 		PE_LOG(ERR, port, "port %u: start: %s", port_id, strerror(-rc));
 		goto fail_close;
 	}
-	if (nb_queues > 1 && !peer_rss)
-		rc = rss_setup_reta(port_id, &info, nb_queues, rss);
+	if (nb_queues > 1 && !peer_rss) {
+		rc = rss_check_key(port_id, &info);
+		/* the RETA size may change with the configuration */
+		if (rc == 0)
+			rc = rte_eth_dev_info_get(port_id, &info);
+		if (rc == 0)
+			rc = rss_setup_reta(port_id, &info, nb_queues, rss);
+	}
 	else if (nb_queues > 1)
-		rc = pe_rss_init(rss, pe_rss_default_key, NULL, PE_PEER_RETA_SIZE, nb_queues);
+		rc = pe_rss_init(rss, pe_rss_default_key, NULL, PE_RSS_PEER_RETA_SIZE, nb_queues);
 	if (rc < 0)
 		goto fail_stop;
 	rc = rte_eth_macaddr_get(port_id, mac);

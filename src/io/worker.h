@@ -81,6 +81,26 @@ pe_pool_avail(struct pe_worker *w)
 }
 
 /*
+ * Take @n mbufs off this burst's count if the pool has them, with room for
+ * what other workers' caches hold (pe_eng.pool_margin). Close to the limit
+ * the live count is read: a reservation must not fail later.
+ */
+static inline bool
+pe_pool_reserve(struct pe_worker *w, unsigned int n)
+{
+	unsigned int want = n + pe_eng.pool_margin;
+
+	if (pe_pool_avail(w) < want + pe_eng.pool->size / 8) {
+		w->pool_avail = rte_mempool_avail_count(pe_eng.pool);
+		w->pool_avail_at = w->now;
+	}
+	if (w->pool_avail < want)
+		return false;
+	w->pool_avail -= n;
+	return true;
+}
+
+/*
  * Queue @m on the worker's tx buffer (flushed at the end of each burst),
  * bypassing fault injection: for io/fault.c; everything else calls pe_tx().
  */

@@ -161,6 +161,18 @@ arp_learn(struct pe_worker *w, const struct pe_arp_info *info)
 	arp_flush_pending(w, e);
 }
 
+/* Is @ip (network order) one of the backends, the only addresses the engine resolves? */
+static bool
+arp_is_backend(uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < pe_eng.cfg.n_backends; i++)
+		if (pe_eng.cfg.backends[i].addr == ip)
+			return true;
+	return false;
+}
+
 void
 pe_arp_input(struct pe_worker *w, struct rte_mbuf *m)
 {
@@ -174,8 +186,8 @@ pe_arp_input(struct pe_worker *w, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* several workers: each resolves for itself, so each learns what one hears */
-	if (pe_eng.rss != NULL)
+	/* several workers: each resolves the backends itself, so each learns what one hears */
+	if (pe_eng.rss != NULL && arp_is_backend(info.sip))
 		pe_worker_share(w, m);
 	arp_learn(w, &info);
 	if (info.op != RTE_ARP_OP_REQUEST) {

@@ -29,6 +29,7 @@
 
 #define PE_RSS_KEY_LEN 40        /* bytes of the Toeplitz key (the common size) */
 #define PE_RSS_RETA_MAX 512      /* largest RETA DPDK describes (RTE_ETH_RSS_RETA_SIZE_512) */
+#define PE_RSS_PEER_RETA_SIZE 128 /* the RETA a peer spreading frames for us emulates (peer_rss) */
 
 /*
  * The key the engine programs and a peer without a NIC emulates: the

@@ -1703,15 +1703,14 @@ stream_process(struct pe_worker *w, struct pe_conn *c, enum pe_side side)
 		 * message is inspected once, so its output must not fail after.
 		 * Without it, wait: the next segment or the timer tries again.
 		 */
-		need = stream_segs_max(d->msg_len, stream_mss(c, other(side))) + PE_BURST;
-		if (pe_pool_avail(w) < need) {
+		/* each segment kept, and a copy of it sent (stream_tx), and a burst's worth */
+		need = 2 * stream_segs_max(d->msg_len, stream_mss(c, other(side))) + PE_BURST;
+		if (!pe_pool_reserve(w, need)) {
 			PE_CNT_INC(&w->cnt, drop_nombuf);
 			/* a complete message waiting for mbufs: the timer tries again */
 			d->msg_due = w->now + pe_ms_to_tsc(pe_eng.cfg.tcp_rto_ms);
 			break;
 		}
-		/* reserved: the next message of this burst sees the pool without them */
-		w->pool_avail -= need - PE_BURST;
 
 		msg = (struct pe_inspect_msg){
 			.data = pend_view(d, d->in_done, d->msg_len, w->msg_buf),

@@ -84,7 +84,6 @@
 #define MBUF_CACHE 256
 #define MAX_QUEUES 16
 #define TXQ_CAP 2048              /* frames waiting for a queue with room */
-#define PEER_RETA 128             /* the RETA the engine expects a peer to emulate */
 #define ID_MAP_BITS 20            /* session id -> slot map */
 #define MSG_MAX 1024              /* longest LDAP message built */
 #define STASH_MAX 320             /* longest message kept for verification (ids up to 20 digits) */
@@ -1455,7 +1454,8 @@ setup(void)
 	}
 	rte_eth_macaddr_get(g.port, &g.mac);
 	g.rss = calloc(1, sizeof(*g.rss));
-	if (g.rss == NULL || pe_rss_init(g.rss, pe_rss_default_key, NULL, PEER_RETA, g.nq) < 0) {
+	if (g.rss == NULL ||
+			pe_rss_init(g.rss, pe_rss_default_key, NULL, PE_RSS_PEER_RETA_SIZE, g.nq) < 0) {
 		fprintf(stderr, "pe_loadgen: RSS emulation setup failed\n");
 		return -1;
 	}
