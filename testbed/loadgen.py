@@ -133,6 +133,7 @@ def run(config="testbed/bench-l4.conf", sessions=1000, concurrency=16, ops=1, wo
     out_path = os.path.join(tmpdir, "gen.out")
     gen = None
     engine = None
+    tel = None
     try:
         cfg = config_for_workers(config, workers, tmpdir)
         gen_argv = ([gen_binary(), f"--file-prefix={gen_prefix}", "-l", str(gen_lcore)]
@@ -172,9 +173,12 @@ def run(config="testbed/bench-l4.conf", sessions=1000, concurrency=16, ops=1, wo
             engine.wait_ready(ready_timeout, wait_backends=True)
         except EngineError as exc:
             raise EngineError(f"{exc}\n--- {GEN_LOG} ---\n{_tail(GEN_LOG)}") from None
-        info = engine.query("/pe/info")
-        before = engine.query("/pe/stats")
-        wbefore = engine.query("/pe/workers") or {}
+        # one connection for every query: DPDK's telemetry thread accepts with a backlog of
+        # one, and on two busy cores a new connection per query may find it unscheduled
+        tel = engine.telemetry(timeout=15.0)
+        info = tel.query("/pe/info")
+        before = tel.query("/pe/stats")
+        wbefore = tel.query("/pe/workers") or {}
 
         os.kill(gen.pid, signal.SIGUSR1)
         try:
@@ -182,8 +186,11 @@ def run(config="testbed/bench-l4.conf", sessions=1000, concurrency=16, ops=1, wo
         except subprocess.TimeoutExpired:
             raise LoadgenError(f"generator still running after its time limit\n--- {GEN_LOG} ---\n"
                                f"{_tail(GEN_LOG)}") from None
-        after = engine.query("/pe/stats")
-        wafter = engine.query("/pe/workers") or {}
+        if not engine.alive():
+            raise LoadgenError(f"the engine died during the run\n--- {ENGINE_LOG} ---\n"
+                               f"{_tail(ENGINE_LOG)}")
+        after = tel.query("/pe/stats")
+        wafter = tel.query("/pe/workers") or {}
         with open(out_path) as f:
             lines = [ln for ln in f.read().splitlines() if ln.startswith("{")]
         if not lines:
@@ -191,6 +198,8 @@ def run(config="testbed/bench-l4.conf", sessions=1000, concurrency=16, ops=1, wo
                                f"--- {GEN_LOG} ---\n{_tail(GEN_LOG)}")
         result = json.loads(lines[-1])
     finally:
+        if tel is not None:
+            tel.close()
         if gen is not None and gen.poll() is None and pid_alive(gen.pid):
             terminate(gen.pid, GEN_MARKER, timeout=5.0)
             try:
