@@ -273,6 +273,7 @@ worker_loop_deterministic(struct pe_worker *w)
 			w->lcore);
 	while (!pe_eng.quit) {
 		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST);
+		w->burst++;
 		if (n == 0) {
 			if (++empty < DET_EOF_POLLS)
 				continue;
@@ -337,6 +338,7 @@ worker_loop(struct pe_worker *w)
 		uint64_t start = rte_rdtsc();
 		uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, PE_BURST), i;
 
+		w->burst++;
 		w->now = rte_get_timer_cycles();
 		if (pe_eng.rss != NULL && !rte_ring_empty(pe_eng.xq[w->queue_id]))
 			handoff_drain(w);

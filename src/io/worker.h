@@ -58,8 +58,9 @@ struct pe_worker {
 	struct rte_mbuf **emit_ms;        /* the mbufs of one message's output, taken at once */
 	uint32_t emit_cap;
 	uint64_t rule_hits[PE_INSPECT_MAX_RULES];
-	unsigned int pool_avail;          /* pe_pool_avail(): free mbufs when w->now was ... */
-	uint64_t pool_avail_at;           /* ... this */
+	uint64_t burst;                   /* bursts received so far (both loops) */
+	unsigned int pool_avail;          /* pe_pool_avail(): free mbufs in burst ... */
+	uint64_t pool_avail_at;           /* ... this one, plus one (0: never read) */
 };
 
 #define PE_BURST 32
@@ -73,9 +74,9 @@ struct pe_worker {
 static inline unsigned int
 pe_pool_avail(struct pe_worker *w)
 {
-	if (w->pool_avail_at != w->now || w->pool_avail_at == 0) {
+	if (w->pool_avail_at != w->burst + 1) {
 		w->pool_avail = rte_mempool_avail_count(pe_eng.pool);
-		w->pool_avail_at = w->now;
+		w->pool_avail_at = w->burst + 1;
 	}
 	return w->pool_avail;
 }
@@ -92,7 +93,7 @@ pe_pool_reserve(struct pe_worker *w, unsigned int n)
 
 	if (pe_pool_avail(w) < want + pe_eng.pool->size / 8) {
 		w->pool_avail = rte_mempool_avail_count(pe_eng.pool);
-		w->pool_avail_at = w->now;
+		w->pool_avail_at = w->burst + 1;
 	}
 	if (w->pool_avail < want)
 		return false;

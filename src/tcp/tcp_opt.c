@@ -37,6 +37,19 @@ pe_tcp_opt_parse(const uint8_t *opts, size_t len, struct pe_tcp_opts *o)
 	o->eol_off = PE_TCPOPT_ABSENT;
 	if (len > PE_TCPOPT_LEN_MAX)
 		return -EINVAL;
+	/*
+	 * Nearly every segment of an established Linux or BSD connection carries
+	 * exactly NOP NOP TS (RFC 7323 Appendix A's layout): one comparison, as
+	 * Linux's own tcp_parse_aligned_timestamp() does.
+	 */
+	if (len == 12 && opts[0] == PE_TCPOPT_NOP && opts[1] == PE_TCPOPT_NOP &&
+			opts[2] == PE_TCPOPT_TS && opts[3] == 10) {
+		o->has_ts = true;
+		o->ts_off = 2;
+		o->ts_val = get32(&opts[4]);
+		o->ts_ecr = get32(&opts[8]);
+		return 0;
+	}
 	while (i < len) {
 		uint8_t kind = opts[i], olen;
 
