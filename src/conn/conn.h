@@ -80,6 +80,15 @@ struct pe_conn {
 	uint32_t d_ts;
 	uint32_t b_ts;                 /* TSval of the backend's SYN-ACK: the oldest TSecr it takes */
 	struct pe_conn_dir dir[2];     /* by sender side */
+	/*
+	 * What relaying a segment from side s does to the checksums through
+	 * its addresses and ports, which are the same for every segment of the
+	 * connection (pe_csum_diff32()): ip_diff[s] for the IPv4 header,
+	 * tuple_diff[s] for the TCP pseudo-header and ports. Set with the
+	 * backend key.
+	 */
+	uint32_t ip_diff[2];
+	uint32_t tuple_diff[2];
 	uint64_t last_seen;            /* TSC of the last segment, either side */
 	uint64_t syn_first;            /* TSC of the first SYN to the current backend */
 	uint64_t rto_at;               /* TSC when held data is due again (0: nothing to resend) */

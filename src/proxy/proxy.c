@@ -703,6 +703,27 @@ send_split(struct pe_worker *w, struct pe_tcp_seg *seg, uint16_t mss)
  * acknowledgment numbers, window and options translated, checksums updated
  * incrementally.
  */
+/*
+ * A segment from side s arrives as key[s] (raddr -> laddr, rport -> lport)
+ * and leaves as key[other] seen from our end (laddr -> raddr, lport ->
+ * rport): the checksum differences of that rewrite, once per connection.
+ */
+static void
+conn_tuple_diffs(struct pe_conn *c)
+{
+	enum pe_side s;
+
+	for (s = PE_SIDE_CLIENT; s <= PE_SIDE_BACKEND; s++) {
+		const struct pe_conn_key *in = &c->key[s], *out = &c->key[other(s)];
+		uint32_t d = pe_csum_diff32(0, in->raddr, out->laddr);
+
+		d = pe_csum_diff32(d, in->laddr, out->raddr);
+		c->ip_diff[s] = d;
+		d = pe_csum_diff16(d, in->rport, out->lport);
+		c->tuple_diff[s] = pe_csum_diff16(d, in->lport, out->rport);
+	}
+}
+
 static void
 relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx *sc)
 {
@@ -711,7 +732,7 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	const struct pe_conn_key *k = &c->key[to];
 	struct rte_ipv4_hdr *ip = seg->ip;
 	struct rte_tcp_hdr *tcp = seg->tcp;
-	uint32_t v, addr, acc;
+	uint32_t v, acc;
 	uint16_t win;
 
 	track(w, c, from, sc);
@@ -720,17 +741,13 @@ relay(struct pe_worker *w, struct pe_conn *c, enum pe_side from, struct seg_ctx 
 	rte_ether_addr_copy(to == PE_SIDE_CLIENT ? &c->c_mac : &c->b_mac, &seg->eth->dst_addr);
 
 	/*
-	 * Both checksums updated from the changed words (RFC 1624), each once:
-	 * the addresses are in the IPv4 header and the TCP pseudo-header.
+	 * Both checksums updated from the changed words (RFC 1624), each once;
+	 * what addresses and ports change is the connection's own constant.
 	 */
-	addr = pe_csum_diff32(0, ip->src_addr, k->laddr);
-	addr = pe_csum_diff32(addr, ip->dst_addr, k->raddr);
 	ip->src_addr = k->laddr;
 	ip->dst_addr = k->raddr;
-	ip->hdr_checksum = pe_csum_apply(ip->hdr_checksum, addr);
-
-	acc = pe_csum_diff16(addr, tcp->src_port, k->lport);
-	acc = pe_csum_diff16(acc, tcp->dst_port, k->rport);
+	ip->hdr_checksum = pe_csum_apply(ip->hdr_checksum, c->ip_diff[from]);
+	acc = c->tuple_diff[from];
 	tcp->src_port = k->lport;
 	tcp->dst_port = k->rport;
 
@@ -900,6 +917,7 @@ bind_backend(struct pe_worker *w, struct pe_conn *c)
 		.rport = rte_cpu_to_be_16(be->port),
 		.lport = rte_cpu_to_be_16((uint16_t)port),
 	};
+	conn_tuple_diffs(c);
 	if (pe_conn_insert(w->conns, c, PE_SIDE_BACKEND) < 0) {
 		pe_port_alloc_put(w->ports, (uint16_t)port);
 		PE_CNT_INC(&w->cnt, drop_conn_table_full);
