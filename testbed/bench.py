@@ -103,6 +103,12 @@ def haproxy_phase(quick, tb=None):
     return r
 
 
+def busy_share(r):
+    """How much of the run the engine's workers were busy: near 1, the engine set the pace;
+    lower, it waited for the generator."""
+    return r["busy_cycles"] / (r["elapsed_s"] * r["tsc_hz"] * r.get("workers", 1))
+
+
 def summary(m, cg, hp):
     """The JSON object: the issue's keys first, then what explains them."""
     s = {}
@@ -157,7 +163,8 @@ def table(m, cg, hp):
             r = m[key]
             rows.append(f"  memif  {what:38s} {r['ok']:6d} ok  {r['sessions_per_s']:9.0f} sess/s  "
                         f"{r['cycles_per_conn']:9.0f} cyc/conn  {r['cycles_per_pkt']:6.0f} cyc/pkt  "
-                        f"{r['rx_packets'] / r['ok']:5.1f} rx pkt/sess")
+                        f"{r['rx_packets'] / r['ok']:5.1f} rx pkt/sess  "
+                        f"{100 * busy_share(r):3.0f} % busy")
     if cg:
         for key, what in (("conn_l4", "L4, per connection"), ("conn_ldap", "LDAP policy, per connection")):
             r = cg[key]

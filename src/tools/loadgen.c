@@ -77,6 +77,7 @@
 #include <rte_tcp.h>
 
 #include "net/rss.h"
+#include "net/wire.h"
 
 #define BURST 32
 #define RX_ROUNDS 8               /* rx bursts per queue per loop, at most */
@@ -615,38 +616,37 @@ ack_flush(void)
 	g.n_ackq = 0;
 }
 
+/*
+ * An ARP request "who has @tip, tell @sip", or (@tha not NULL) the reply to
+ * @tha's request for @sip; addresses in host order. The frames are the
+ * engine's own builders' (net/wire.c).
+ */
 static void
 arp_send(uint16_t op, const struct rte_ether_addr *tha, uint32_t sip, uint32_t tip)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(g.pool);
-	struct rte_ether_hdr *eth;
-	struct rte_arp_hdr *a;
+	uint8_t *frame;
+	size_t len;
 
 	if (m == NULL) {
 		g.nombuf++;
 		return;
 	}
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	a = (struct rte_arp_hdr *)(eth + 1);
-	if (op == RTE_ARP_OP_REQUEST)
-		memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-	else
-		rte_ether_addr_copy(tha, &eth->dst_addr);
-	rte_ether_addr_copy(&g.mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = RTE_ETHER_ADDR_LEN;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(op);
-	rte_ether_addr_copy(&g.mac, &a->arp_data.arp_sha);
-	a->arp_data.arp_sip = rte_cpu_to_be_32(sip);
-	if (op == RTE_ARP_OP_REQUEST)
-		memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
-	else
-		rte_ether_addr_copy(tha, &a->arp_data.arp_tha);
-	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
-	m->data_len = m->pkt_len = sizeof(*eth) + sizeof(*a);
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (op == RTE_ARP_OP_REQUEST) {
+		len = (size_t)pe_wire_arp_request(frame, rte_pktmbuf_tailroom(m), &g.mac,
+				rte_cpu_to_be_32(sip), rte_cpu_to_be_32(tip));
+	} else {
+		/* the request being answered: @tha asked who has @sip */
+		const struct pe_arp_info asked = {
+			.op = RTE_ARP_OP_REQUEST, .sha = *tha,
+			.sip = rte_cpu_to_be_32(tip), .tip = rte_cpu_to_be_32(sip),
+		};
+
+		len = pe_wire_arp_reply(frame, &asked, &g.mac);
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
 	g.arp_tx++;
 	txq_put(0, m);
 }
