@@ -19,7 +19,7 @@ struct pe_conn_table {
 	struct rte_hash *hash;
 	struct pe_conn *entries;
 	struct pe_stream *streams;   /* by entry index; NULL without inspection */
-	struct pe_tmr **timer_slots;
+	struct pe_theap_slot *timer_slots;
 	struct pe_theap timers;      /* every entry's timer, on the worker's clock */
 	uint32_t *free_stack;
 	uint32_t n_free;
@@ -206,7 +206,7 @@ pe_conn_timer_count(const struct pe_conn_table *t)
 uint64_t
 pe_conn_timer_next(const struct pe_conn_table *t)
 {
-	return pe_theap_count(&t->timers) == 0 ? UINT64_MAX : t->timers.h[0]->due;
+	return pe_theap_next(&t->timers);
 }
 
 void

@@ -5,7 +5,7 @@
 #include "core/timerheap.h"
 
 void
-pe_theap_init(struct pe_theap *q, struct pe_tmr **slots, uint32_t cap)
+pe_theap_init(struct pe_theap *q, struct pe_theap_slot *slots, uint32_t cap)
 {
 	q->h = slots;
 	q->n = 0;
@@ -13,51 +13,51 @@ pe_theap_init(struct pe_theap *q, struct pe_tmr **slots, uint32_t cap)
 }
 
 static inline void
-place(struct pe_theap *q, uint32_t i, struct pe_tmr *t)
+place(struct pe_theap *q, uint32_t i, struct pe_theap_slot s)
 {
-	q->h[i] = t;
-	t->pos = i + 1;
+	q->h[i] = s;
+	s.t->pos = i + 1;
 }
 
 /* Move the timer at @i toward the root while it is due before its parent. */
 static void
 sift_up(struct pe_theap *q, uint32_t i)
 {
-	struct pe_tmr *t = q->h[i];
+	struct pe_theap_slot s = q->h[i];
 
 	while (i > 0) {
 		uint32_t parent = (i - 1) / 2;
 
-		if (q->h[parent]->due <= t->due)
+		if (q->h[parent].due <= s.due)
 			break;
 		place(q, i, q->h[parent]);
 		i = parent;
 	}
-	place(q, i, t);
+	place(q, i, s);
 }
 
 /* Move the timer at @i toward the leaves while a child is due before it. */
 static void
 sift_down(struct pe_theap *q, uint32_t i)
 {
-	struct pe_tmr *t = q->h[i];
+	struct pe_theap_slot s = q->h[i];
 
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-		uint64_t due = t->due;
+		uint64_t due = s.due;
 
-		if (l < q->n && q->h[l]->due < due) {
+		if (l < q->n && q->h[l].due < due) {
 			m = l;
-			due = q->h[l]->due;
+			due = q->h[l].due;
 		}
-		if (r < q->n && q->h[r]->due < due)
+		if (r < q->n && q->h[r].due < due)
 			m = r;
 		if (m == i)
 			break;
 		place(q, i, q->h[m]);
 		i = m;
 	}
-	place(q, i, t);
+	place(q, i, s);
 }
 
 int
@@ -69,11 +69,12 @@ pe_tmr_arm(struct pe_theap *q, struct pe_tmr *t, uint64_t due)
 		if (q->n == q->cap)
 			return -ENOSPC;
 		t->due = due;
-		place(q, q->n++, t);
+		place(q, q->n++, (struct pe_theap_slot){ .due = due, .t = t });
 		sift_up(q, q->n - 1);
 		return 0;
 	}
 	t->due = due;
+	q->h[t->pos - 1].due = due;
 	if (due < old)
 		sift_up(q, t->pos - 1);
 	else
@@ -84,8 +85,8 @@ pe_tmr_arm(struct pe_theap *q, struct pe_tmr *t, uint64_t due)
 void
 pe_tmr_stop(struct pe_theap *q, struct pe_tmr *t)
 {
+	struct pe_theap_slot last;
 	uint32_t i;
-	struct pe_tmr *last;
 
 	if (t->pos == 0)
 		return;
@@ -96,7 +97,7 @@ pe_tmr_stop(struct pe_theap *q, struct pe_tmr *t)
 		return;
 	/* the last timer takes the hole, then goes up or down to its place */
 	place(q, i, last);
-	if (i > 0 && q->h[(i - 1) / 2]->due > last->due)
+	if (i > 0 && q->h[(i - 1) / 2].due > last.due)
 		sift_up(q, i);
 	else
 		sift_down(q, i);
@@ -107,9 +108,9 @@ pe_theap_pop_due(struct pe_theap *q, uint64_t now)
 {
 	struct pe_tmr *t;
 
-	if (q->n == 0 || q->h[0]->due > now)
+	if (q->n == 0 || q->h[0].due > now)
 		return NULL;
-	t = q->h[0];
+	t = q->h[0].t;
 	pe_tmr_stop(q, t);
 	return t;
 }

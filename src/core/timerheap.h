@@ -10,7 +10,11 @@
  * deterministic pcap mode) cannot steer.
  *
  * Each timer is embedded in its owner and knows its place in the heap, so
- * arming, re-arming and stopping are O(log n) and need no allocation.
+ * arming, re-arming and stopping are O(log n) and need no allocation. Each
+ * heap slot carries its timer's due time next to the pointer: sifting
+ * compares within the heap array instead of loading every owner it passes
+ * (owners are connection entries spread over megabytes; perf under load put
+ * the pointer-chasing sift at an eighth of the worker's time).
  */
 
 #include <stdbool.h>
@@ -21,14 +25,19 @@ struct pe_tmr {
 	uint32_t pos;       /* index + 1 in the heap; 0: not armed */
 };
 
+struct pe_theap_slot {
+	uint64_t due;       /* the timer's due, kept here for the comparisons */
+	struct pe_tmr *t;
+};
+
 struct pe_theap {
-	struct pe_tmr **h;  /* caller's array of cap pointers */
+	struct pe_theap_slot *h;  /* caller's array of cap slots */
 	uint32_t n;
 	uint32_t cap;
 };
 
 /* An empty heap over @slots (@cap entries, kept by the caller). */
-void pe_theap_init(struct pe_theap *q, struct pe_tmr **slots, uint32_t cap);
+void pe_theap_init(struct pe_theap *q, struct pe_theap_slot *slots, uint32_t cap);
 
 /* Arm (or move) @t to fire at @due. -ENOSPC when the heap is full. */
 int pe_tmr_arm(struct pe_theap *q, struct pe_tmr *t, uint64_t due);
@@ -53,6 +62,13 @@ static inline uint32_t
 pe_theap_count(const struct pe_theap *q)
 {
 	return q->n;
+}
+
+/* When the earliest timer is due; UINT64_MAX when none is armed. */
+static inline uint64_t
+pe_theap_next(const struct pe_theap *q)
+{
+	return q->n == 0 ? UINT64_MAX : q->h[0].due;
 }
 
 #endif /* PE_TIMERHEAP_H */

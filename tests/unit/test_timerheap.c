@@ -17,7 +17,7 @@
 #define N 257
 
 static struct pe_tmr tm[N];
-static struct pe_tmr *slots[N];
+static struct pe_theap_slot slots[N];
 
 static void
 test_order_and_stop(void **state)
@@ -112,9 +112,12 @@ test_random_against_model(void **state)
 		}
 		/* heap order holds everywhere */
 		for (k = 1; k < q.n; k++)
-			assert_true(q.h[(k - 1) / 2]->due <= q.h[k]->due);
-		for (k = 0; k < q.n; k++)
-			assert_int_equal(q.h[k]->pos, k + 1);
+			assert_true(q.h[(k - 1) / 2].due <= q.h[k].due);
+		/* each slot knows its timer, the timer its slot, and both the same due */
+		for (k = 0; k < q.n; k++) {
+			assert_int_equal(q.h[k].t->pos, k + 1);
+			assert_true(q.h[k].t->due == q.h[k].due);
+		}
 	}
 }
 
