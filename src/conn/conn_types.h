@@ -23,6 +23,12 @@ struct pe_conn_key {
 	uint32_t laddr;
 	uint16_t rport;
 	uint16_t lport;
+	/*
+	 * Always zero (every key is built by an initializer). 16 bytes is a
+	 * length rte_hash compares with SSE instead of memcmp(): perf under
+	 * load had memcmp at 5 % of the engine's samples.
+	 */
+	uint32_t pad;
 };
 
 /* States of a proxied connection; see the transition table in proxy/proxy_fsm.c. */
