@@ -517,6 +517,18 @@ stage_port_fini(void)
 
 static void stage_workers_fini(void);
 
+/* One lcore per worker: false, reported, when the EAL has fewer (run and --check alike). */
+static bool
+enough_lcores(void)
+{
+	if (rte_lcore_count() >= pe_eng.cfg.workers)
+		return true;
+	report_error("%s: engine.workers = %u needs %u lcores, the EAL has %u (give e.g. -l 0-%u)",
+			opts.config_path, pe_eng.cfg.workers, pe_eng.cfg.workers, rte_lcore_count(),
+			pe_eng.cfg.workers - 1u);
+	return false;
+}
+
 /*
  * One worker per queue: queue 0 on the main lcore, queue q on the q-th
  * worker lcore of the EAL's list. Each owns its tables (shared-nothing);
@@ -530,12 +542,8 @@ stage_workers_init(void)
 	uint16_t q;
 	int rc;
 
-	if (rte_lcore_count() < pe_eng.cfg.workers) {
-		PE_LOG(ERR, main, "%s: engine.workers = %u needs %u lcores, the EAL has %u "
-				"(give e.g. -l 0-%u)", opts.config_path, pe_eng.cfg.workers,
-				pe_eng.cfg.workers, rte_lcore_count(), pe_eng.cfg.workers - 1u);
+	if (!enough_lcores())
 		return -EINVAL;
-	}
 	/* the main lcore first, then the others in the EAL's order (whichever lcore is main) */
 	lcores[n++] = opts.main_lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -1104,12 +1112,8 @@ run_check(void)
 	check_ok("mempool: %u mbufs of %u bytes, cache %u, socket %d", MBUF_COUNT,
 			RTE_MBUF_DEFAULT_BUF_SIZE, MBUF_CACHE, (int)rte_socket_id());
 
-	if (rte_lcore_count() < pe_eng.cfg.workers) {
-		report_error("%s: engine.workers = %u needs %u lcores, the EAL has %u (give e.g. "
-				"-l 0-%u)", opts.config_path, pe_eng.cfg.workers, pe_eng.cfg.workers,
-				rte_lcore_count(), pe_eng.cfg.workers - 1u);
+	if (!enough_lcores())
 		goto cleanup;
-	}
 	rss = malloc(sizeof(*rss));
 	rc = rss == NULL ? -ENOMEM : pe_port_start(port_id, pe_eng.cfg.workers,
 			pe_eng.cfg.peer_rss, pool, &mac, rss, &setup);

@@ -22,28 +22,6 @@ pe_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* @csum: the checksum field as stored; @old/@new: a 16-bit word as stored. */
-static inline uint16_t
-pe_csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
-{
-	uint32_t sum = (uint16_t)~csum;
-
-	sum += (uint16_t)~old;
-	sum += new;
-	return (uint16_t)~pe_csum_fold(sum);
-}
-
-/* Same for a 32-bit field (address, sequence number) as stored. */
-static inline uint16_t
-pe_csum_replace32(uint16_t csum, uint32_t old, uint32_t new)
-{
-	uint32_t sum = (uint16_t)~csum;
-
-	sum += (uint16_t)~(old >> 16) + (uint16_t)~(old & 0xffff);
-	sum += (new >> 16) + (new & 0xffff);
-	return (uint16_t)~pe_csum_fold(sum);
-}
-
 /*
  * Several fields changed: their differences summed first, the checksum
  * updated once (RFC 1624 eqn. 3 holds for any number of 16-bit words).
@@ -67,6 +45,20 @@ static inline uint16_t
 pe_csum_apply(uint16_t csum, uint32_t acc)
 {
 	return (uint16_t)~pe_csum_fold((uint32_t)(uint16_t)~csum + pe_csum_fold(acc));
+}
+
+/* @csum: the checksum field as stored; @old/@new: a 16-bit word as stored. */
+static inline uint16_t
+pe_csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	return pe_csum_apply(csum, pe_csum_diff16(0, old, new));
+}
+
+/* Same for a 32-bit field (address, sequence number) as stored. */
+static inline uint16_t
+pe_csum_replace32(uint16_t csum, uint32_t old, uint32_t new)
+{
+	return pe_csum_apply(csum, pe_csum_diff32(0, old, new));
 }
 
 /*
